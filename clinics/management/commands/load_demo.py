@@ -1,0 +1,18 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from clinics.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the synthetic demo clinic (idempotent) and print its logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        clinic = load_demo()
+        self.stdout.write(f"Demo clinic: {clinic.name} ({clinic.time_zone}, {clinic.currency})")
+        self.stdout.write(
+            f"Logins at http://127.0.0.1:8000/accounts/login/ (password {DEMO_PASSWORD}):"
+        )
+        for login in DEMO_LOGINS:
+            self.stdout.write(f"  {login.username:<14} {login.role} ({login.name})")

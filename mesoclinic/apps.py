@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class MesoclinicConfig(AppConfig):
+    name = "mesoclinic"
+    verbose_name = "Mesoclinic"
+
+    def ready(self) -> None:
+        from mesoclinic import checks  # noqa: F401  (registers the checks)
