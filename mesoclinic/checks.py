@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security, deploy=False)
@@ -12,7 +13,11 @@ def check_production_settings(app_configs: Sequence[Any] | None, **kwargs: Any) 
     errors: list[Any] = []
     if settings.DEBUG or getattr(settings, "TESTING", False):
         return errors
-    if not settings.SECRET_KEY:
+    try:
+        has_key = bool(settings.SECRET_KEY)
+    except ImproperlyConfigured:
+        has_key = False
+    if not has_key:
         errors.append(
             Error(
                 "SECRET_KEY is not set.",
