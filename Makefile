@@ -43,7 +43,7 @@ lock: .venv/.base
 messages: .venv/.base
 	$(V)/python manage.py catalog_messages
 	$(V)/python manage.py makemessages -l hi --no-obsolete --ignore=.venv --ignore=tests
-	$(V)/python manage.py compilemessages -l hi --ignore=.venv
+	$(V)/python manage.py compilemessages -l hi --ignore=.venv --ignore=staticfiles
 
 bench: .venv/.test
 	for b in bench/*.py; do $(V)/python $$b || exit 1; done

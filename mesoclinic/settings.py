@@ -120,7 +120,9 @@ if TESTING:
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("hi", _("Hindi"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Interface strings (makemessages) and catalog texts (catalog_messages).
+CATALOG_LOCALE_DIR = BASE_DIR / "catalog_locale"
+LOCALE_PATHS = [BASE_DIR / "locale", CATALOG_LOCALE_DIR]
 USE_I18N = True
 USE_TZ = True
 # The server's zone, for admin and logs; each clinic has its own zone.
@@ -199,3 +201,5 @@ LOGGING = {
 
 # Mesoclinic's own settings.
 MESOCLINIC_CATALOG_DIR = os.environ.get("MESOCLINIC_CATALOG_DIR", "")
+# The clinic whose country, currency and prices the public pages use.
+MESOCLINIC_PUBLIC_CLINIC = os.environ.get("MESOCLINIC_PUBLIC_CLINIC", "demo")
