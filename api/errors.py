@@ -33,7 +33,7 @@ def _field(loc: list[Any] | tuple[Any, ...], arg_names: set[str]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in _LOCATION_PREFIXES:
         parts = parts[1:]
-    if parts and parts[0] in arg_names and len(parts) > 1:
+    if parts and parts[0] in arg_names:
         parts = parts[1:]
     return ".".join(parts) or "body"
 
@@ -72,6 +72,9 @@ def install(api: NinjaAPI, arg_names: set[str]) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        errors = []
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            errors = [{"field": "body", "message": "The request body is not valid JSON."}]
         return api.create_response(
-            request, {"detail": str(exc), "errors": []}, status=exc.status_code
+            request, {"detail": str(exc), "errors": errors}, status=exc.status_code
         )

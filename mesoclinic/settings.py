@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "patients",
     "education",
     "screening",
+    "plans",
     "api",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("accounts.urls")),
     path("screening/", include("screening.urls")),
+    path("plan/", include("plans.urls")),
     path("", include("education.urls")),
 ]
 if settings.DEBUG:
