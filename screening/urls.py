@@ -1,2 +1,8 @@
+from django.urls import path
+
+from screening import views
+
 app_name = "screening"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.questionnaire, name="questionnaire"),
+]

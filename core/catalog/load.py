@@ -225,8 +225,14 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         ),
     )
     # Sources are keyed by their exact citation (seed file names contain
-    # dots, which TOML keys would need quoting for), so re-key them.
-    sources = {s.key: s for s in sources.values()}
+    # dots, which TOML keys would need quoting for), so re-key them; two
+    # tables with one citation would otherwise silently drop a title.
+    by_citation: dict[str, Source] = {}
+    for table, source in sources.items():
+        if source.key in by_citation:
+            raise CatalogError(f"sources.toml [{table}]: key '{source.key}' is used twice")
+        by_citation[source.key] = source
+    sources = by_citation
 
     areas = _build(
         d,
@@ -377,6 +383,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
             clinician_note=e.text("clinician_note", ""),
             alternatives=tuple(alternatives),
             sources=e.sources(),
+            medicines=e.texts("medicines", ()),
         )
 
     contraindications = _build(d, "contraindications", make_contraindication)
@@ -400,6 +407,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
             message=e.text("message"),
             prescribed_message=e.text("prescribed_message", ""),
             sources=e.sources(),
+            prescription_only=e.boolean("prescription_only", False),
         )
 
     medicines = _build(d, "medicines", make_medicine)
@@ -412,7 +420,8 @@ def load_catalog(directory: Path | None = None) -> Catalog:
             name=e.text("name"),
             expected=e.boolean("expected"),
             red_flag=e.boolean("red_flag", False),
-            onset_hours=e.int_range("onset_hours"),
+            # "open": the sources say it may start late but not how late.
+            onset_hours=e.int_range("onset_hours", open_max=True),
             peak_hours=e.int_range("peak_hours", None),
             lasts_hours=e.int_range("lasts_hours", None),
             review_after_hours=e.integer("review_after_hours", None),
@@ -420,6 +429,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
             advice=e.text("advice"),
             see_doctor=e.text("see_doctor", ""),
             sources=e.sources(),
+            refines=e.text("refines", ""),
         ),
     )
 
@@ -485,7 +495,11 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         if not answers:
             raise e.fail("no answers")
         return Topic(
-            key=k, question=e.text("question"), answers=tuple(answers), order=e.integer("order")
+            key=k,
+            question=e.text("question"),
+            answers=tuple(answers),
+            order=e.integer("order"),
+            sources_differ=e.boolean("sources_differ", False),
         )
 
     topics = _build(d, "topics", make_topic)

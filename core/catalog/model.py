@@ -229,7 +229,9 @@ class Contraindication:
     fire only when the condition is at the treated area (or its region).
     ``defer_days``/``defer_months`` count from the date the question
     answers (the last laser, say) to the earliest date a session may go
-    ahead; they apply when ``verdict`` is DEFER.
+    ahead; they apply when ``verdict`` is DEFER. ``medicines`` (with a
+    question of kind "medicines") names the medicine rules whose use by the
+    planned date reveals the condition (anticoagulants, say).
     """
 
     key: str
@@ -245,6 +247,7 @@ class Contraindication:
     clinician_note: str
     alternatives: tuple[SourcedVerdict, ...]
     sources: tuple[str, ...]
+    medicines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,10 @@ class MedicineRule:
     is never told to stop it: ``prescribed_verdict`` applies and
     ``prescribed_message`` tells them to speak to their prescriber.
     ``caution_days`` (habits such as alcohol): a dose within that many days
-    gives a caution, not a deferral.
+    gives a caution, not a deferral. ``prescription_only`` medicines
+    (anticoagulants) are always treated as prescribed, whatever the answer
+    says, so no patient is ever told to pause one; their ``pause_days`` may
+    be 0 when the sources give none.
     """
 
     key: str
@@ -272,6 +278,7 @@ class MedicineRule:
     message: str
     prescribed_message: str
     sources: tuple[str, ...]
+    prescription_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -280,7 +287,12 @@ class SideEffect:
 
     ``expected`` effects within ``lasts_hours.max`` (or ``review_after_hours``)
     are reassured; past it they go for review; ``red_flag`` effects are urgent
-    at any time.
+    at any time; the others (neither) always go for review.
+
+    Hours count from the end of the session. ``onset_hours.max`` None means
+    the sources do not say how late it may start. ``refines`` names a general
+    effect (``swelling``) that this scoped one (``deoxycholate_swelling``)
+    replaces where both match: the more specific course wins.
     """
 
     key: str
@@ -295,6 +307,7 @@ class SideEffect:
     advice: str
     see_doctor: str
     sources: tuple[str, ...]
+    refines: str = ""
 
 
 @dataclass(frozen=True)
@@ -353,12 +366,14 @@ class Answer:
 @dataclass(frozen=True)
 class Topic:
     """A question patients ask, answered from the sources. ``answers`` keep
-    disagreeing sources side by side."""
+    disagreeing sources side by side; ``sources_differ`` says they disagree,
+    so the page can say so instead of blending them into one claim."""
 
     key: str
     question: str
     answers: tuple[Answer, ...]
     order: int
+    sources_differ: bool = False
 
 
 @dataclass(frozen=True)

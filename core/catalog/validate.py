@@ -134,6 +134,9 @@ def validate(c: Catalog) -> None:
             raise CatalogError(f"{where}: a site-specific rule needs an 'areas' question")
         if (ci.defer_days or ci.defer_months) and question.kind != "date":
             raise CatalogError(f"{where}: a dated deferral needs a 'date' question")
+        _refs(where, "medicine", ci.medicines, c.medicines)
+        if bool(ci.medicines) != (question.kind == "medicines"):
+            raise CatalogError(f"{where}: 'medicines' goes with a 'medicines' question, and only")
         for alt in ci.alternatives:
             _sources(c, where + ".alternatives", alt.sources)
 
@@ -141,8 +144,10 @@ def validate(c: Catalog) -> None:
         where = f"medicines.toml [{m.key}]"
         _sources(c, where, m.sources)
         _scope(c, where, m.scope)
-        if m.pause_days < 1:
+        if m.pause_days < 1 and not m.prescription_only:
             raise CatalogError(f"{where}: pause_days must be at least 1")
+        if m.prescription_only and not m.may_be_prescribed:
+            raise CatalogError(f"{where}: prescription_only needs may_be_prescribed = true")
         if m.caution_days and m.caution_days < m.pause_days:
             raise CatalogError(f"{where}: caution_days must not be shorter than pause_days")
         if m.may_be_prescribed and not m.prescribed_message:
@@ -162,6 +167,42 @@ def validate(c: Catalog) -> None:
             raise CatalogError(
                 f"{where}: an expected effect needs lasts_hours or review_after_hours"
             )
+        if not se.expected and not se.see_doctor:
+            raise CatalogError(f"{where}: an effect that is not expected needs see_doctor")
+        onset, peak, lasts = se.onset_hours, se.peak_hours, se.lasts_hours
+        if peak is not None and peak.min < onset.min:
+            raise CatalogError(f"{where}: peak_hours starts before onset_hours")
+        if lasts is not None and lasts.max is not None and lasts.max < onset.min:
+            raise CatalogError(f"{where}: lasts_hours ends before onset_hours")
+        if (
+            peak is not None
+            and peak.max is not None
+            and lasts is not None
+            and lasts.max is not None
+            and lasts.max < peak.max
+        ):
+            raise CatalogError(f"{where}: lasts_hours ends before peak_hours")
+        if se.review_after_hours is not None:
+            if not se.expected:
+                raise CatalogError(
+                    f"{where}: review_after_hours only applies to an expected effect"
+                )
+            # Reviewing an effect before its sources say it has ended would
+            # send every patient to the doctor.
+            if lasts is not None and se.review_after_hours < (lasts.max or lasts.min):
+                raise CatalogError(f"{where}: review_after_hours is before lasts_hours ends")
+    for se in c.side_effects.values():
+        if not se.refines:
+            continue
+        where = f"side_effects.toml [{se.key}]"
+        _refs(where, "side effect to refine", [se.refines], c.side_effects)
+        general = c.side_effects[se.refines]
+        if se.refines == se.key or general.refines:
+            raise CatalogError(f"{where}: refines '{se.refines}', which must be a general effect")
+        if se.scope.is_any:
+            raise CatalogError(f"{where}: a refinement needs a narrower scope than '{general.key}'")
+        if general.red_flag and not se.red_flag:
+            raise CatalogError(f"{where}: refines a red flag but is not one itself")
 
     for r in c.aftercare.values():
         where = f"aftercare.toml [{r.key}]"
@@ -193,11 +234,17 @@ def validate(c: Catalog) -> None:
     orders = set()
     for topic in c.topics.values():
         where = f"topics.toml [{topic.key}]"
-        for ans in topic.answers:
-            _sources(c, where, ans.sources)
+        for n, ans in enumerate(topic.answers):
+            _sources(c, f"{where}.answers[{n}]", ans.sources)
         if topic.order in orders:
             raise CatalogError(f"{where}: order {topic.order} is used twice")
         orders.add(topic.order)
+        if not topic.question.rstrip().endswith("?"):
+            raise CatalogError(f"{where}: the question must end with '?'")
+        if topic.sources_differ and len({a.sources for a in topic.answers}) < 2:
+            raise CatalogError(
+                f"{where}: sources_differ needs answers from at least two different sources"
+            )
 
 
 def collect_texts(c: Catalog) -> tuple[str, ...]:

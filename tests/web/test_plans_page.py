@@ -9,6 +9,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from clinics.models import Clinic
+
 pytestmark = [pytest.mark.django_db]
 
 URL = "/plan/"
