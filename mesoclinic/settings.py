@@ -92,6 +92,9 @@ TEMPLATES = [
 ]
 
 DATA_DIR = Path(os.environ.get("MESOCLINIC_DATA_DIR", BASE_DIR / "var"))
+if not os.environ.get("DATABASE_URL"):
+    # The embedded database needs its folder; a fresh clone has none.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'mesoclinic.sqlite3'}",
