@@ -8,23 +8,16 @@ belong to other files' owners, so the tests follow the catalog as it grows.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tomllib
 from collections.abc import Callable
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from core.catalog import CatalogError, load_catalog
 from core.catalog.load import DATA_DIR
-
-REPO = Path(__file__).resolve().parents[2]
 
 Data = dict[str, Any]
 
@@ -393,37 +386,3 @@ def test_it_refuses_two_questions_in_one_place(tmp_path: Path) -> None:
         "topics.toml [permanence]",
         f"order {read(DATA_DIR, 'topics')['what_is_it']['order']} is used twice",
     )
-
-
-# --- The check_catalog command ---------------------------------------------
-
-
-def test_check_catalog_prints_the_counts_of_the_real_catalog() -> None:
-    out = StringIO()
-    call_command("check_catalog", stdout=out)
-    catalog = load_catalog()
-    printed = out.getvalue()
-    assert "Catalog valid" in printed
-    assert f"{len(catalog.indications)} indications" in printed
-    assert f"{len(catalog.side_effects)} side effects" in printed
-    assert f"{len(catalog.sources)} sources" in printed
-
-
-def test_check_catalog_exits_non_zero_on_a_broken_catalog(tmp_path: Path) -> None:
-    def mutate(d: Data) -> None:
-        d["swelling"]["lasts_hours"] = [5, 3]
-
-    directory = break_catalog(tmp_path, "side_effects", mutate)
-    env = {**os.environ, "MESOCLINIC_TESTING": "1"}
-    done = subprocess.run(
-        [sys.executable, "manage.py", "check_catalog", "--dir", str(directory)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode != 0
-    assert "side_effects.toml [swelling]" in done.stderr
-    assert "Catalog valid" not in done.stdout
