@@ -19,11 +19,11 @@ from datetime import date
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict, StrictInt, StrictStr, field_validator
 
+from api.clinic import clinic_context
 from api.errors import ApiError
 from core.catalog.model import FloatRange, IntRange, Source
 from core.planning import (
@@ -32,7 +32,6 @@ from core.planning import (
     PlanError,
     PlanPreview,
     PlanRequest,
-    earliest_start_date,
     preview,
 )
 from core.regulation import RegulatoryNote
@@ -63,8 +62,15 @@ class PlanPreviewIn(Schema):
     protocol: StrictStr | None = Field(
         None, min_length=1, max_length=64, description="The default protocol when left out."
     )
-    country: StrictStr = Field("IN", pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")
-    currency: StrictStr = Field("INR", pattern=r"^[A-Za-z]{3}$", description="ISO 4217")
+    clinic: StrictStr | None = Field(
+        None, max_length=50, description="A clinic's slug; the public clinic when left out."
+    )
+    country: StrictStr | None = Field(
+        None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2; the clinic's if left out"
+    )
+    currency: StrictStr | None = Field(
+        None, pattern=r"^[A-Za-z]{3}$", description="ISO 4217; the clinic's if left out"
+    )
 
     @field_validator("start_date", mode="before")
     @classmethod
@@ -305,9 +311,10 @@ def plan_preview(request: HttpRequest, payload: PlanPreviewIn) -> Any:
     with their date windows, time per session, aftercare, price, evidence,
     the clinic country's rules and every source. It supports a clinician's
     judgement; it never replaces it."""
-    if payload.start_date < earliest_start_date(timezone.now()):
+    context = clinic_context(payload.clinic, payload.country, payload.currency)
+    if payload.start_date < context.today:
         raise ApiError(422, gettext("The first session cannot be in the past."), "start_date")
-    country, currency = payload.country.upper(), payload.currency.upper()
+    country, currency = context.country, context.currency
     catalog = get_catalog()
     try:
         plan = preview(

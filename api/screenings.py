@@ -11,19 +11,16 @@ Every refusal is a 4xx naming each bad field (api/errors.py), never a 500.
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 from ninja.errors import ValidationError
 from pydantic import ConfigDict, StrictBool, create_model
 
-from api.errors import ApiError
-from clinics.models import Clinic
+from api.clinic import clinic_context
 from core.catalog import Catalog
 from core.screening import (
     AnswerValue,
@@ -38,9 +35,6 @@ from mesoclinic.catalog import get_catalog
 from screening.present import present
 
 router = Router()
-
-# The demo clinic's country: what a request without clinic or country gets.
-DEFAULT_COUNTRY = "IN"
 
 
 class _Strict(Schema):
@@ -173,19 +167,6 @@ def _refuse(problems: tuple[InputProblem, ...], where: str = "body") -> Validati
     )
 
 
-def _country_and_today(payload: ScreeningIn) -> tuple[str, date]:
-    """The clinic's country and today's date where it is; without a clinic,
-    the given country (or the demo clinic's) and the server's date."""
-    if payload.clinic is None:
-        return (payload.country or DEFAULT_COUNTRY).upper(), timezone.localdate()
-    clinic = Clinic.objects.filter(slug=payload.clinic).first()
-    if clinic is None:
-        raise ApiError(422, "Unknown clinic.", field="clinic")
-    if payload.country and payload.country.upper() != clinic.country:
-        raise ApiError(422, "This is not the clinic's country.", field="country")
-    return clinic.country, timezone.localdate(timezone=zoneinfo.ZoneInfo(clinic.time_zone))
-
-
 def _answers(payload: ScreeningIn) -> dict[str, AnswerValue]:
     answers: dict[str, AnswerValue] = {}
     given = payload.answers
@@ -213,7 +194,8 @@ def create_screening(request: HttpRequest, payload: ScreeningIn) -> dict[str, An
     date for a dated deferral. It supports the clinician's judgement; it
     never replaces it."""
     catalog = get_catalog()
-    country, today = _country_and_today(payload)
+    context = clinic_context(payload.clinic, payload.country)
+    country, today = context.country, context.today
     try:
         result = screen(
             catalog,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import pairwise
 
 from core.aftercare import rules_for_protocol
@@ -160,18 +160,6 @@ class PlanPreview:
     notes: str
     regulatory_notes: tuple[RegulatoryNote, ...]
     sources: tuple[Source, ...]  # every source cited above, once each
-
-
-def earliest_start_date(now: datetime) -> date:
-    """The earliest first-session date to accept at ``now`` (an aware time).
-
-    It is today's date where the day started last (UTC-12), so a clinic in
-    any time zone can still plan a course that starts today; a date that
-    has passed everywhere on Earth is in the past.
-    """
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime")
-    return (now.astimezone(UTC) - timedelta(hours=12)).date()
 
 
 def phase_for(protocol: Protocol, number: int) -> Phase | None:

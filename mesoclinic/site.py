@@ -7,9 +7,12 @@ default), else the first clinic, else Indian defaults so that a fresh
 install with an empty database still shows the pages.
 """
 
+import zoneinfo
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
+from django.utils import timezone
 
 from clinics.models import Clinic
 
@@ -23,9 +26,16 @@ class PublicClinic:
     slug: str
     country: str  # ISO 3166-1 alpha-2
     currency: str  # ISO 4217
+    time_zone: str = ""  # "" without a clinic: the server's zone
     phone: str = ""
     email: str = ""
     address: str = ""
+
+    def today(self) -> date:
+        """The date it is now at the clinic (the server's date without one)."""
+        if not self.time_zone:
+            return timezone.localdate()
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
 
 def public_clinic() -> PublicClinic:
@@ -39,6 +49,7 @@ def public_clinic() -> PublicClinic:
         slug=clinic.slug,
         country=clinic.country,
         currency=clinic.currency,
+        time_zone=clinic.time_zone,
         phone=clinic.phone,
         email=clinic.email,
         address=clinic.address,

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +20,6 @@ from core.planning import (
     NotOffered,
     PlanError,
     PlanRequest,
-    earliest_start_date,
     preview,
 )
 from mesoclinic.catalog import get_catalog
@@ -49,13 +47,13 @@ def preview_page(request: HttpRequest) -> HttpResponse:
     """Costs the queries of public_clinic(); the catalog is in memory."""
     catalog = get_catalog()
     clinic = public_clinic()
-    earliest = earliest_start_date(timezone.now())
+    earliest = clinic.today()
     bound = "treatment" in request.GET
     form = PlanForm(
         request.GET if bound else None,
         catalog=catalog,
         earliest=earliest,
-        initial={"start_date": max(earliest, timezone.localdate())},
+        initial={"start_date": earliest},
     )
     context: dict[str, Any] = {"form": form, "clinic": clinic}
     if bound and form.is_valid():

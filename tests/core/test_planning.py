@@ -1,7 +1,7 @@
 """The plan preview: schedules, choices, refusals and what comes with a course."""
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
@@ -12,7 +12,6 @@ from core.planning import (
     NotOffered,
     PlanError,
     PlanRequest,
-    earliest_start_date,
     out_of_window,
     phase_for,
     preview,
@@ -424,22 +423,3 @@ def test_a_course_past_the_end_of_the_calendar_is_refused_naming_start_date() ->
 
 
 # Today
-
-
-@pytest.mark.parametrize(
-    ("now", "earliest"),
-    [
-        (datetime(2030, 1, 1, 11, 59, tzinfo=UTC), date(2029, 12, 31)),
-        (datetime(2030, 1, 1, 12, 0, tzinfo=UTC), date(2030, 1, 1)),
-        (datetime(2030, 1, 1, 8, 0, tzinfo=timezone(timedelta(hours=-10))), date(2030, 1, 1)),
-    ],
-)
-def test_a_course_may_start_on_any_date_that_is_still_today_somewhere(
-    now: datetime, earliest: date
-) -> None:
-    assert earliest_start_date(now) == earliest
-
-
-def test_the_earliest_start_needs_an_aware_time() -> None:
-    with pytest.raises(ValueError, match="aware"):
-        earliest_start_date(datetime(2030, 1, 1, 12, 0))

@@ -11,8 +11,13 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clinics.models import Clinic
+
+pytestmark = pytest.mark.django_db
+
 URL = "/api/v1/plans/preview"
-# Noon UTC: 1 January 2030 has begun everywhere on Earth.
+# Noon UTC: 1 January 2030 in the demo clinic's zone (Asia/Kolkata, or the
+# server's zone when the test database has no clinic).
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 HAIR = {"indication": "hair_loss", "area": "scalp", "start_date": "2030-01-01"}
 
@@ -223,10 +228,16 @@ def test_a_course_may_start_today_but_not_yesterday(client: Client) -> None:
 
 
 def test_a_clinic_west_of_utc_may_still_start_on_its_today() -> None:
+    Clinic.objects.create(
+        name="Honolulu", slug="hnl", country="US", currency="USD", time_zone="Pacific/Honolulu"
+    )
     # 1 January, 20:00 in Honolulu is already 2 January in UTC.
     with time_machine.travel(datetime(2030, 1, 2, 6, 0, tzinfo=UTC), tick=False):
-        r = post(Client(), {**HAIR, "start_date": "2030-01-01"})
+        r = post(Client(), {**HAIR, "start_date": "2030-01-01", "clinic": "hnl"})
+        refused = post(Client(), {**HAIR, "start_date": "2029-12-31", "clinic": "hnl"})
     assert r.status_code == 200
+    assert (r.json()["country"], r.json()["currency"]) == ("US", "USD")
+    assert refused.status_code == 422
 
 
 @pytest.mark.parametrize(
@@ -249,7 +260,7 @@ def test_a_clinic_west_of_utc_may_still_start_on_its_today() -> None:
         ({**HAIR, "protocol": 7}, ["protocol"]),
         ({**HAIR, "protocol": ""}, ["protocol"]),
         ({**HAIR, "country": "France"}, ["country"]),
-        ({**HAIR, "country": None}, ["country"]),
+        ({**HAIR, "country": ["IN"]}, ["country"]),
         ({**HAIR, "currency": "RS"}, ["currency"]),
         ({**HAIR, "currency": 356}, ["currency"]),
         ({**HAIR, "clinic": "demo"}, ["clinic"]),
