@@ -522,7 +522,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         regulations=regulations,
         topics=topics,
     )
-    from core.catalog.validate import collect_texts, validate
+    from core.catalog.validate import validate
 
     validate(catalog)
-    return Catalog(**{**catalog.__dict__, "texts": collect_texts(catalog)})
+    return catalog

@@ -10,8 +10,9 @@ which validates every cross-reference and range.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 
@@ -394,7 +395,13 @@ class Catalog:
     alternatives: dict[str, Alternative]
     regulations: dict[str, Regulation]
     topics: dict[str, Topic]
-    texts: tuple[str, ...] = field(default=(), compare=False)
+
+    @cached_property
+    def texts(self) -> tuple[str, ...]:
+        """Every text the catalog shows a person, for translation."""
+        from core.catalog.validate import collect_texts
+
+        return collect_texts(self)
 
     def protocols_for(self, indication: str, area: str) -> list[Protocol]:
         """The protocols for an indication at an area, the default first."""
