@@ -11,6 +11,7 @@ from django.db import transaction
 from accounts.models import User
 from clinics.models import Clinic, Device, DeviceKind, Role, Room, StaffMember
 from patients.models import Patient
+from scheduling.demo import load_calendar
 
 DEMO_PASSWORD = "mesoclinic-demo"  # noqa: S105 (synthetic demo data, printed in README)
 
@@ -56,6 +57,7 @@ def load_demo() -> Clinic:
         },
     )
     if not created:
+        load_calendar(clinic)  # a demo loaded before the calendar existed
         return clinic
     staff = [
         ("manager", "Meera", "Kapoor", Role.MANAGER, "Clinic manager"),
@@ -97,4 +99,5 @@ def load_demo() -> Clinic:
             date_of_birth=born,
             preferred_language=language,
         )
+    load_calendar(clinic)
     return clinic

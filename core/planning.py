@@ -267,7 +267,7 @@ def _choices(keys: Iterable[str]) -> str:
     return ", ".join(keys)
 
 
-def _pick_protocol(catalog: Catalog, request: PlanRequest, country: str) -> Protocol:
+def pick_protocol(catalog: Catalog, request: PlanRequest, country: str) -> Protocol:
     indication = catalog.indications.get(request.indication)
     if indication is None:
         raise PlanError(
@@ -328,7 +328,7 @@ def preview(catalog: Catalog, request: PlanRequest) -> PlanPreview:
     """The proposed course; raises PlanError naming the bad input, or
     NotOffered when the clinic's country bans every protocol that fits."""
     country = request.country.upper()
-    protocol = _pick_protocol(catalog, request, country)
+    protocol = pick_protocol(catalog, request, country)
     indication = catalog.indications[protocol.indication]
     area = catalog.areas[request.area]
 

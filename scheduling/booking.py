@@ -1,0 +1,424 @@
+"""Book, move, cancel, check in and mark no-show: every change to an
+appointment goes through here, in one transaction, with its history.
+
+The core decides whether a time is allowed (``core.availability.is_bookable``
+is the same rule ``free_slots`` offers slots by, so a slot offered is a slot
+accepted). Two requests racing for one practitioner, room or device are kept
+apart by the database: on PostgreSQL by the exclusion constraints of
+migration 0002 (the loser's INSERT fails, and is answered 409); on SQLite by
+the single write lock every transaction takes at BEGIN (``transaction_mode``
+IMMEDIATE), so the check and the write of two bookings never interleave.
+
+Every function raises ``BookingError`` for a refusal: ``status`` 409 when the
+time is taken, 422 when it breaks a rule; ``field`` names the input to blame.
+Nothing is written when it raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clinics.models import Clinic
+from core import availability as av
+from patients.models import Patient
+from scheduling.calendar import CalendarData, core_service, load, service_room_ids
+from scheduling.models import Appointment, Course, Service, Status
+
+# Which input a refusal is about.
+FIELD_OF: dict[str, str] = {
+    "unknown_practitioner": "practitioner",
+    "unknown_room": "room",
+    "unknown_device": "device",
+    "service_not_given": "practitioner",
+    "room_required": "room",
+    "device_required": "device",
+    "unsuitable_device": "device",
+    "in_the_past": "start",
+    "closed_day": "start",
+    "outside_opening_hours": "start",
+    "on_leave": "start",
+    "outside_working_hours": "start",
+    "practitioner_busy": "start",
+    "room_busy": "room",
+    "device_busy": "device",
+}
+TAKEN = frozenset({"practitioner_busy", "room_busy", "device_busy"})
+# Retries after losing a race: the next attempt sees the winner, and either
+# picks another room or device, or refuses with the exact reason.
+_ATTEMPTS = 3
+
+
+class BookingError(Exception):
+    def __init__(self, status: int, code: str, field: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.field = field
+        self.message = message
+
+
+def refused(refusal: av.Refusal) -> BookingError:
+    status = 409 if refusal.code in TAKEN else 422
+    return BookingError(status, refusal.code, FIELD_OF.get(refusal.code, "start"), refusal.message)
+
+
+def _overlap(error: IntegrityError) -> str | None:
+    """The resource whose exclusion constraint ``error`` broke, or None."""
+    diag = getattr(error.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None) or ""
+    prefix = "appointment_no_"
+    if name.startswith(prefix):
+        return name.removeprefix(prefix).removesuffix("_overlap")
+    return None
+
+
+@dataclass(frozen=True)
+class Placement:
+    practitioner_id: int
+    room_id: int | None
+    device_id: int | None
+    blocked_from: datetime
+    blocked_until: datetime
+    ends_at: datetime
+
+
+def blocked_span(service: Service, start: datetime) -> tuple[datetime, datetime, datetime]:
+    """(blocked from, end of clean-up, blocked until) of ``service`` at ``start``."""
+    ends = start + timedelta(minutes=service.duration_minutes)
+    return (
+        start - timedelta(minutes=service.buffer_before_minutes),
+        ends,
+        ends + timedelta(minutes=service.buffer_after_minutes),
+    )
+
+
+def place(
+    data: CalendarData,
+    service: Service,
+    start: datetime,
+    practitioner_id: int,
+    *,
+    room_id: int | None = None,
+    device_id: int | None = None,
+    prefer_room: int | None = None,
+    prefer_device: int | None = None,
+    now: datetime | None = None,
+) -> Placement:
+    """Where ``service`` at ``start`` with this practitioner goes: the room and
+    device given, or the first free ones (``prefer_*`` tried first). Raises
+    BookingError with the first rule broken."""
+    room_ids = service_room_ids(service)
+    tz_start = start.astimezone(data.tz).date()
+    query = data.query(service, tz_start, tz_start, now=now, room_ids=room_ids)
+    core = core_service(service)
+    if room_id is not None and room_id in data.room_rows and room_ids and room_id not in room_ids:
+        raise BookingError(
+            422,
+            "unsuitable_room",
+            "room",
+            f"{data.room_rows[room_id].name} cannot be used for {service.name}.",
+        )
+    if not service.needs_room:
+        rooms: list[int | None] = [room_id] if room_id is not None else [None]
+    elif room_id is not None:
+        rooms = [room_id]
+    else:
+        rooms = sorted((r.id for r in query.rooms), key=lambda r: r != prefer_room)  # type: ignore[misc]
+        if not rooms:
+            raise refused(av.Refusal("room_required", f"No room can be used for {service.name}."))
+    if not core.needs_device:
+        devices: list[int | None] = [device_id] if device_id is not None else [None]
+    elif device_id is not None:
+        devices = [device_id]
+    else:
+        devices = sorted(
+            (d.id for d in query.devices if core.accepts_device(d)),  # type: ignore[misc]
+            key=lambda d: d != prefer_device,
+        )
+        if not devices:
+            raise refused(
+                av.Refusal("device_required", f"The clinic has no device for {service.name}.")
+            )
+    first: av.Refusal | None = None
+    for room in rooms:
+        for device in devices:
+            refusal = av.is_bookable(query, start, practitioner_id, room, device)
+            if refusal is None:
+                blocked_from, ends_at, blocked_until = blocked_span(service, start)
+                return Placement(
+                    practitioner_id=practitioner_id,
+                    room_id=room,
+                    device_id=device,
+                    blocked_from=blocked_from,
+                    blocked_until=blocked_until,
+                    ends_at=ends_at,
+                )
+            first = first or refusal
+            if refusal.code not in ("room_busy", "device_busy"):
+                raise refused(refusal)  # not about this room or device: none will do
+    assert first is not None
+    if first.code == "room_busy" and room_id is None:
+        first = av.Refusal("room_busy", f"No room is free for {service.name} at that time.")
+    if first.code == "device_busy" and device_id is None:
+        first = av.Refusal("device_busy", f"No device is free for {service.name} at that time.")
+    raise refused(first)
+
+
+def _in_clinic(clinic: Clinic, patient: Patient, service: Service) -> None:
+    if patient.clinic_id != clinic.pk:
+        raise BookingError(422, "unknown_patient", "patient", "There is no such patient here.")
+    if service.clinic_id != clinic.pk or not service.active:
+        raise BookingError(422, "unknown_service", "service", "There is no such service here.")
+
+
+def _taken(resource: str) -> BookingError:
+    return BookingError(
+        409,
+        f"{resource}_busy",
+        "start" if resource == "practitioner" else resource,
+        f"Someone else has just booked this {resource} at that time. Please choose another time.",
+    )
+
+
+def _load_for(
+    clinic: Clinic, service: Service, start: datetime, exclude: int | None = None
+) -> CalendarData:
+    blocked_from, _, blocked_until = blocked_span(service, start)
+    local = start.astimezone(ZoneInfo(clinic.time_zone)).date()
+    return load(
+        clinic,
+        local,
+        local,
+        bookings_between=(blocked_from, blocked_until),
+        exclude_appointment=exclude,
+    )
+
+
+def book(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    service: Service,
+    practitioner_id: int,
+    start: datetime,
+    by: object,
+    room_id: int | None = None,
+    device_id: int | None = None,
+    course: Course | None = None,
+    session_number: int | None = None,
+    notes: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Book one appointment, or raise BookingError; ``by`` is the user."""
+    _in_clinic(clinic, patient, service)
+    for attempt in range(_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                data = _load_for(clinic, service, start)
+                where = place(
+                    data,
+                    service,
+                    start,
+                    practitioner_id,
+                    room_id=room_id,
+                    device_id=device_id,
+                    now=now,
+                )
+                appointment = Appointment(
+                    clinic=clinic,
+                    patient=patient,
+                    service=service,
+                    practitioner_id=where.practitioner_id,
+                    room_id=where.room_id,
+                    device_id=where.device_id,
+                    starts_at=start,
+                    ends_at=where.ends_at,
+                    blocked_from=where.blocked_from,
+                    blocked_until=where.blocked_until,
+                    course=course,
+                    session_number=session_number,
+                    notes=notes,
+                    created_by=by,
+                )
+                _record(appointment, by, "Booked")
+                appointment.save()
+                return appointment
+        except IntegrityError as error:
+            resource = _overlap(error)
+            if resource is None:
+                raise
+            if attempt == _ATTEMPTS - 1:
+                raise _taken(resource) from None
+    raise AssertionError("unreachable")
+
+
+def _record(appointment: Appointment, by: object, reason: str) -> None:
+    # Read by django-simple-history when it writes the history row.
+    appointment._history_user = by  # type: ignore[attr-defined]
+    appointment._change_reason = reason  # type: ignore[attr-defined]
+
+
+def _locked(clinic: Clinic, appointment_id: int) -> Appointment:
+    try:
+        return (
+            Appointment.objects.select_for_update()
+            .select_related("service")
+            .get(pk=appointment_id, clinic=clinic)
+        )
+    except Appointment.DoesNotExist:
+        raise BookingError(
+            404, "not_found", "appointment", "There is no such appointment."
+        ) from None
+
+
+def reschedule(
+    *,
+    clinic: Clinic,
+    appointment_id: int,
+    start: datetime,
+    by: object,
+    practitioner_id: int | None = None,
+    room_id: int | None = None,
+    device_id: int | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Move a booked appointment to ``start`` (and, when given, to another
+    practitioner, room or device), with the same checks as a new booking;
+    the current room and device are kept when they are still free."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                appointment = _locked(clinic, appointment_id)
+                if appointment.status != Status.BOOKED:
+                    raise BookingError(
+                        422,
+                        "not_movable",
+                        "appointment",
+                        f"Only a booked appointment can be moved; this one is "
+                        f"{appointment.get_status_display().lower()}.",
+                    )
+                service = appointment.service
+                data = _load_for(clinic, service, start, exclude=appointment.pk)
+                where = place(
+                    data,
+                    service,
+                    start,
+                    practitioner_id or appointment.practitioner_id,
+                    room_id=room_id,
+                    device_id=device_id,
+                    prefer_room=appointment.room_id,
+                    prefer_device=appointment.device_id,
+                    now=now,
+                )
+                before = appointment.starts_at
+                appointment.starts_at = start
+                appointment.ends_at = where.ends_at
+                appointment.blocked_from = where.blocked_from
+                appointment.blocked_until = where.blocked_until
+                appointment.practitioner_id = where.practitioner_id
+                appointment.room_id = where.room_id
+                appointment.device_id = where.device_id
+                tz = data.tz
+                note = (
+                    f"Moved from {before.astimezone(tz):%Y-%m-%d %H:%M} "
+                    f"to {start.astimezone(tz):%Y-%m-%d %H:%M}"
+                )
+                _record(appointment, by, f"{note}: {reason}" if reason else note)
+                appointment.save()
+                return appointment
+        except IntegrityError as error:
+            resource = _overlap(error)
+            if resource is None:
+                raise
+            if attempt == _ATTEMPTS - 1:
+                raise _taken(resource) from None
+    raise AssertionError("unreachable")
+
+
+def cancel(*, clinic: Clinic, appointment_id: int, reason: str, by: object) -> Appointment:
+    reason = reason.strip()
+    if not reason:
+        raise BookingError(
+            422, "reason_required", "reason", "Say why the appointment is cancelled."
+        )
+    with transaction.atomic():
+        appointment = _locked(clinic, appointment_id)
+        if appointment.status not in (Status.BOOKED, Status.CHECKED_IN):
+            raise BookingError(
+                422,
+                "not_cancellable",
+                "appointment",
+                f"This appointment is {appointment.get_status_display().lower()}; "
+                "it cannot be cancelled.",
+            )
+        appointment.status = Status.CANCELLED
+        appointment.cancel_reason = reason
+        _record(appointment, by, f"Cancelled: {reason}")
+        appointment.save()
+        return appointment
+
+
+def check_in(
+    *, clinic: Clinic, appointment_id: int, by: object, now: datetime | None = None
+) -> Appointment:
+    """The patient has arrived: only on the appointment's own day."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(clinic, appointment_id)
+        if appointment.status != Status.BOOKED:
+            raise BookingError(
+                422,
+                "not_booked",
+                "appointment",
+                f"This appointment is {appointment.get_status_display().lower()}; "
+                "only a booked one can be checked in.",
+            )
+        tz = ZoneInfo(clinic.time_zone)
+        if appointment.starts_at.astimezone(tz).date() != now.astimezone(tz).date():
+            raise BookingError(
+                422,
+                "not_today",
+                "appointment",
+                f"This appointment is on {appointment.starts_at.astimezone(tz):%Y-%m-%d}; "
+                "a patient can be checked in on the day of their appointment only.",
+            )
+        appointment.status = Status.CHECKED_IN
+        appointment.checked_in_at = now
+        _record(appointment, by, "Checked in")
+        appointment.save()
+        return appointment
+
+
+def mark_no_show(
+    *, clinic: Clinic, appointment_id: int, by: object, now: datetime | None = None
+) -> Appointment:
+    """The patient did not come: only once the appointment has begun. It frees
+    the practitioner, room and device for the rest of the slot."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(clinic, appointment_id)
+        if appointment.status != Status.BOOKED:
+            raise BookingError(
+                422,
+                "not_booked",
+                "appointment",
+                f"This appointment is {appointment.get_status_display().lower()}; "
+                "only a booked one can be marked as a no-show.",
+            )
+        if now < appointment.starts_at:
+            raise BookingError(
+                422,
+                "not_started",
+                "appointment",
+                "An appointment can be marked as a no-show once its start time has passed.",
+            )
+        appointment.status = Status.NO_SHOW
+        _record(appointment, by, "No-show")
+        appointment.save()
+        return appointment

@@ -1,0 +1,199 @@
+"""Turn a clinic's calendar rows into the core's availability inputs.
+
+``load`` reads what decides availability between two local dates in a
+fixed number of queries (seven, whatever the number of practitioners or
+bookings); ``CalendarData.query`` builds the ``AvailabilityQuery`` for one
+service. The core decides; this module only reads.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from clinics.models import Clinic, Device, Role, Room, StaffMember
+from core import availability as av
+from scheduling.models import (
+    LIVE_STATUSES,
+    Appointment,
+    Break,
+    Closure,
+    Leave,
+    OpeningHours,
+    Service,
+    WorkingHours,
+)
+
+# A local day can start up to 14 hours before or after the UTC midnight of
+# the same date; two days either side covers every zone and clock change.
+_MARGIN = timedelta(days=2)
+
+
+type _Hours = dict[int, list[tuple[time, time]]]
+
+
+def _weekly(rows: Iterable[OpeningHours | WorkingHours | Break]) -> _Hours:
+    hours: _Hours = defaultdict(list)
+    for row in rows:
+        hours[row.weekday].append((row.starts, row.ends))
+    return dict(hours)
+
+
+def _day_off(row: Closure | Leave) -> av.DayOff:
+    if row.whole_days:
+        if row.first_day == row.last_day:
+            return row.first_day
+        return av.DateRange(row.first_day, row.last_day)
+    return av.LocalInterval(*row.local_span())
+
+
+def live_bookings(clinic: Clinic) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(clinic=clinic, status__in=LIVE_STATUSES)
+
+
+BOOKING_FIELDS = ("blocked_from", "blocked_until", "practitioner_id", "room_id", "device_id")
+
+
+@dataclass(frozen=True)
+class CalendarData:
+    """A clinic's calendar between two local dates, as the core sees it."""
+
+    clinic: Clinic
+    core_clinic: av.Clinic
+    practitioners: tuple[av.Practitioner, ...]
+    rooms: tuple[av.Room, ...]
+    devices: tuple[av.Device, ...]
+    bookings: tuple[av.Booking, ...]
+    staff: dict[int, StaffMember]
+    room_rows: dict[int, Room]
+    device_rows: dict[int, Device]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic.time_zone)
+
+    def query(
+        self,
+        service: Service,
+        start: date | datetime,
+        end: date | datetime,
+        *,
+        practitioner_id: int | None = None,
+        now: datetime | None = None,
+        granularity_minutes: int = 15,
+        room_ids: frozenset[int] | None = None,
+    ) -> av.AvailabilityQuery:
+        """``room_ids``: the rooms the service may use (None: any)."""
+        rooms = self.rooms if room_ids is None else tuple(r for r in self.rooms if r.id in room_ids)
+        return av.AvailabilityQuery(
+            clinic=self.core_clinic,
+            practitioners=self.practitioners,
+            rooms=rooms,
+            devices=self.devices,
+            bookings=self.bookings,
+            service=core_service(service),
+            start=start,
+            end=end,
+            now=now or timezone.now(),
+            granularity_minutes=granularity_minutes,
+            practitioner_id=practitioner_id,
+        )
+
+
+def core_service(service: Service) -> av.Service:
+    return av.Service(
+        key=service.key,
+        numbing_minutes=service.numbing_minutes,
+        procedure_minutes=service.procedure_minutes,
+        cleanup_minutes=service.cleanup_minutes,
+        buffer_before_minutes=service.buffer_before_minutes,
+        buffer_after_minutes=service.buffer_after_minutes,
+        needs_room=service.needs_room,
+        device_kind=service.device_kind or None,
+    )
+
+
+def service_room_ids(service: Service) -> frozenset[int] | None:
+    """The rooms a service may use; None when any room will do. One query."""
+    ids = frozenset(service.rooms.values_list("pk", flat=True))
+    return ids or None
+
+
+def practitioners(clinic: Clinic) -> QuerySet[StaffMember]:
+    return StaffMember.objects.filter(clinic=clinic, role=Role.PRACTITIONER, active=True)
+
+
+def load(
+    clinic: Clinic,
+    first: date,
+    last: date,
+    *,
+    bookings_between: tuple[datetime, datetime] | None = None,
+    exclude_appointment: int | None = None,
+) -> CalendarData:
+    """Everything that decides availability from local date ``first`` to
+    ``last``. Bookings are those that touch those dates (or, when given,
+    the instants ``bookings_between``), ``exclude_appointment`` left out."""
+    tz = ZoneInfo(clinic.time_zone)
+    lo = datetime.combine(first, time(0), tz) - _MARGIN
+    hi = datetime.combine(last + timedelta(days=1), time(0), tz) + _MARGIN
+    if bookings_between is not None:
+        lo, hi = bookings_between
+
+    around = Q(last_day__gte=first - timedelta(days=1), first_day__lte=last + timedelta(days=1))
+    opening = OpeningHours.objects.filter(clinic=clinic)
+    closures = Closure.objects.filter(around, clinic=clinic)
+    staff = {s.pk: s for s in practitioners(clinic).select_related("user").order_by("pk")}
+    hours: dict[int, list[WorkingHours]] = defaultdict(list)
+    for row in WorkingHours.objects.filter(staff__in=staff.keys()):
+        hours[row.staff_id].append(row)
+    breaks: dict[int, list[Break]] = defaultdict(list)
+    for brk in Break.objects.filter(staff__in=staff.keys()):
+        breaks[brk.staff_id].append(brk)
+    leave: dict[int, list[Leave]] = defaultdict(list)
+    for off in Leave.objects.filter(around, staff__in=staff.keys()):
+        leave[off.staff_id].append(off)
+    services: dict[int, set[str]] = defaultdict(set)
+    for staff_id, key in Service.practitioners.through.objects.filter(
+        staffmember__in=staff.keys(), service__active=True
+    ).values_list("staffmember_id", "service__key"):
+        services[staff_id].add(key)
+
+    room_rows = {r.pk: r for r in Room.objects.filter(clinic=clinic).order_by("pk")}
+    device_rows = {d.pk: d for d in Device.objects.filter(clinic=clinic).order_by("pk")}
+    booked = live_bookings(clinic).filter(blocked_until__gt=lo, blocked_from__lt=hi)
+    if exclude_appointment is not None:
+        booked = booked.exclude(pk=exclude_appointment)
+
+    opening_rows = list(opening)
+    return CalendarData(
+        clinic=clinic,
+        core_clinic=av.Clinic(
+            time_zone=clinic.time_zone,
+            # No rows at all: the default week (Monday-Saturday 10:00-19:00).
+            opening_hours=_weekly(opening_rows) if opening_rows else av.default_opening_hours(),
+            closures=tuple(_day_off(c) for c in closures),
+        ),
+        practitioners=tuple(
+            av.Practitioner(
+                id=pk,
+                services=frozenset(services[pk]),
+                working_hours=_weekly(hours[pk]) if hours[pk] else None,
+                breaks=_weekly(breaks[pk]),
+                leave=tuple(_day_off(off) for off in leave[pk]),
+            )
+            for pk in staff
+        ),
+        rooms=tuple(av.Room(pk) for pk in room_rows),
+        devices=tuple(av.Device(pk, d.kind) for pk, d in device_rows.items()),
+        bookings=tuple(av.Booking(*row) for row in booked.values_list(*BOOKING_FIELDS)),
+        staff=staff,
+        room_rows=room_rows,
+        device_rows=device_rows,
+    )

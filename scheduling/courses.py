@@ -1,0 +1,247 @@
+"""Book a whole course in one step, and move one of its sessions.
+
+The core fits the course (``core.course_fitting``: each session in its
+window, one practitioner where possible, at the patient's preferred times);
+this module reads the calendar once for the whole search, then writes every
+session in one transaction, so a course is booked whole or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from clinics.models import Clinic
+from core import availability as av
+from core.catalog.model import IntRange, Protocol
+from core.course_fitting import (
+    CourseFailure,
+    CoursePlan,
+    Preferences,
+    Rewindowed,
+    Window,
+    fit_course,
+    rewindow,
+)
+from core.planning import PlanError, PlanRequest, phase_for, pick_protocol
+from mesoclinic.catalog import get_catalog
+from patients.models import Patient
+from scheduling.booking import BookingError, book, reschedule
+from scheduling.calendar import load, service_room_ids
+from scheduling.models import Appointment, Course, Service, ServiceKind, Status
+
+OPEN_WINDOW_DAYS = 28  # how far an open-ended window ("at least a month") is searched
+ALTERNATIVE_DAYS = 14
+
+
+class CourseError(Exception):
+    """The course cannot be booked. ``failure`` says which session could not
+    be placed and the nearest alternatives, when that is the reason."""
+
+    def __init__(
+        self, status: int, field: str, message: str, failure: CourseFailure | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+        self.message = message
+        self.failure = failure
+
+
+@dataclass(frozen=True)
+class CourseRequest:
+    patient: Patient
+    service: Service
+    first: Window  # the first session's window, local dates
+    sessions: int | None = None  # None: the protocol's default
+    protocol: str | None = None  # None: the service's, else the catalog's default
+    preferences: Preferences = field(default_factory=Preferences)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    protocol: Protocol
+    intervals: tuple[IntRange, ...]
+    plan: CoursePlan
+
+
+def intervals_of(protocol: Protocol, sessions: int) -> tuple[IntRange, ...]:
+    """Days from each session to the next, from the protocol's phases."""
+    return tuple(
+        phase.interval_days
+        for number in range(2, sessions + 1)
+        if (phase := phase_for(protocol, number)) is not None
+    )
+
+
+def _protocol(clinic: Clinic, request: CourseRequest) -> tuple[Protocol, int]:
+    service = request.service
+    if service.kind != ServiceKind.SESSION:
+        raise CourseError(422, "service", f"{service.name} is not a treatment session.")
+    key = request.protocol or service.protocol or None
+    try:
+        protocol = pick_protocol(
+            get_catalog(),
+            PlanRequest(
+                indication=service.indication,
+                area=service.area,
+                start_date=request.first.earliest,
+                protocol=key,
+                country=clinic.country,
+                currency=clinic.currency,
+            ),
+            clinic.country,
+        )
+    except PlanError as error:
+        raise CourseError(422, error.field, error.message.render()) from None
+    count = protocol.default_sessions if request.sessions is None else request.sessions
+    low, high = protocol.sessions.min, protocol.sessions.max
+    if count < low or (high is not None and count > high):
+        raise CourseError(
+            422,
+            "sessions",
+            f"{protocol.name} is given in {low} to {high or 'any number of'} sessions.",
+        )
+    return protocol, count
+
+
+def _horizon(first: Window, intervals: tuple[IntRange, ...]) -> date:
+    last = first.latest or first.earliest + timedelta(days=OPEN_WINDOW_DAYS)
+    for interval in intervals:
+        last += timedelta(days=interval.max or interval.min + OPEN_WINDOW_DAYS)
+    return last + timedelta(days=ALTERNATIVE_DAYS)
+
+
+def propose(clinic: Clinic, request: CourseRequest) -> Proposal:
+    """The sessions the course would take, or CourseError (422 for a bad
+    request, 409 with ``failure`` when the calendar has no room)."""
+    if request.patient.clinic_id != clinic.pk:
+        raise CourseError(422, "patient", "There is no such patient here.")
+    if request.service.clinic_id != clinic.pk or not request.service.active:
+        raise CourseError(422, "service", "There is no such service here.")
+    if request.first.latest is not None and request.first.latest < request.first.earliest:
+        raise CourseError(422, "first_latest", "The first window ends before it starts.")
+    today = clinic.today()
+    if request.first.earliest < today:
+        raise CourseError(422, "first_earliest", "The first session cannot be in the past.")
+    protocol, count = _protocol(clinic, request)
+    intervals = intervals_of(protocol, count)
+    first_day = max(today, request.first.earliest - timedelta(days=ALTERNATIVE_DAYS))
+    data = load(clinic, first_day, _horizon(request.first, intervals))
+    finder = av.slot_finder(
+        data.query(
+            request.service,
+            first_day,
+            first_day,
+            room_ids=service_room_ids(request.service),
+        )
+    )
+    result = fit_course(
+        request.first,
+        intervals,
+        finder,
+        data.core_clinic,
+        request.preferences,
+        today=today,
+        open_window_days=OPEN_WINDOW_DAYS,
+        alternative_days=ALTERNATIVE_DAYS,
+    )
+    if isinstance(result, CourseFailure):
+        raise CourseError(409, "sessions", result.message, result)
+    return Proposal(protocol, intervals, result)
+
+
+def book_course(clinic: Clinic, request: CourseRequest, *, by: object) -> Course:
+    """Book every session of the course, or none."""
+    proposal = propose(clinic, request)
+    sessions = proposal.plan.sessions
+    with transaction.atomic():
+        course = Course.objects.create(
+            clinic=clinic,
+            patient=request.patient,
+            service=request.service,
+            protocol=proposal.protocol.key,
+            sessions=len(sessions),
+            intervals=[[i.min, i.max] for i in proposal.intervals],
+            created_by=by,
+        )
+        for session in sessions:
+            slot = session.slot
+            try:
+                book(
+                    clinic=clinic,
+                    patient=request.patient,
+                    service=request.service,
+                    practitioner_id=int(slot.practitioner_id),
+                    start=slot.start,
+                    room_id=None if slot.room_id is None else int(slot.room_id),
+                    device_id=None if slot.device_id is None else int(slot.device_id),
+                    course=course,
+                    session_number=session.number,
+                    by=by,
+                )
+            except BookingError as error:
+                # Someone took the time between the search and the write.
+                raise CourseError(
+                    409,
+                    "sessions",
+                    f"Session {session.number}: {error.message} Nothing was booked; "
+                    "please try again.",
+                ) from None
+    return course
+
+
+@dataclass(frozen=True)
+class Moved:
+    appointment: Appointment
+    windows: Rewindowed | None  # None when the appointment is not part of a course
+
+
+def course_dates(course: Course) -> list[date | None]:
+    """Each session's booked local date, None where it is not booked."""
+    tz = ZoneInfo(course.clinic.time_zone)
+    dates: list[date | None] = [None] * course.sessions
+    for number, starts_at in course.appointments.filter(
+        status__in=(Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED)
+    ).values_list("session_number", "starts_at"):
+        if number is not None and 1 <= number <= course.sessions:
+            dates[number - 1] = starts_at.astimezone(tz).date()
+    return dates
+
+
+def course_intervals(course: Course) -> list[IntRange]:
+    return [IntRange(int(lo), None if hi is None else int(hi)) for lo, hi in course.intervals]
+
+
+def move_session(
+    *,
+    clinic: Clinic,
+    appointment_id: int,
+    start: datetime,
+    by: object,
+    practitioner_id: int | None = None,
+    reason: str = "",
+) -> Moved:
+    """Move an appointment; for a course session, also recompute the windows
+    of the later sessions and name those that no longer fit (they are not
+    moved: that is the clinic's and the patient's choice)."""
+    appointment = reschedule(
+        clinic=clinic,
+        appointment_id=appointment_id,
+        start=start,
+        by=by,
+        practitioner_id=practitioner_id,
+        reason=reason,
+    )
+    course = appointment.course
+    if course is None or appointment.session_number is None:
+        return Moved(appointment, None)
+    dates = course_dates(course)
+    new_date = start.astimezone(ZoneInfo(clinic.time_zone)).date()
+    return Moved(
+        appointment,
+        rewindow(course_intervals(course), dates, appointment.session_number - 1, new_date),
+    )
