@@ -22,6 +22,8 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.field = field
+        # More keys for the error body, beside "detail" and "errors".
+        self.extra: dict[str, Any] = {}
 
 
 # Ninja prefixes locations with where the value came from and the name of the
@@ -60,9 +62,8 @@ def install(api: NinjaAPI, arg_names: set[str]) -> None:
     @api.exception_handler(ApiError)
     def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
-        return api.create_response(
-            request, {"detail": exc.message, "errors": errors}, status=exc.status
-        )
+        body = {"detail": exc.message, "errors": errors, **exc.extra}
+        return api.create_response(request, body, status=exc.status)
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

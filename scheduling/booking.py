@@ -62,9 +62,27 @@ class BookingError(Exception):
         self.message = message
 
 
-def refused(refusal: av.Refusal) -> BookingError:
+def refused(
+    refusal: av.Refusal, data: CalendarData | None = None, service: Service | None = None
+) -> BookingError:
     status = 409 if refusal.code in TAKEN else 422
-    return BookingError(status, refusal.code, FIELD_OF.get(refusal.code, "start"), refusal.message)
+    message = refusal.message if data is None else _named(refusal.message, data)
+    if service is not None:
+        message = message.replace(repr(service.key), service.name)
+    return BookingError(status, refusal.code, FIELD_OF.get(refusal.code, "start"), message)
+
+
+def _named(message: str, data: CalendarData) -> str:
+    """The core names resources by id ("Practitioner 3"); people read names."""
+    for pk, staff in data.staff.items():
+        name = staff.user.get_full_name() or staff.user.username
+        message = message.replace(f"Practitioner {pk!r}", name)
+        message = message.replace(f"practitioner {pk!r}", name)
+    for pk, room in data.room_rows.items():
+        message = message.replace(f"Room {pk!r}", room.name)
+    for pk, device in data.device_rows.items():
+        message = message.replace(f"Device {pk!r}", device.name)
+    return message
 
 
 def _overlap(error: IntegrityError) -> str | None:
@@ -144,7 +162,7 @@ def place(
             raise refused(
                 av.Refusal("device_required", f"The clinic has no device for {service.name}.")
             )
-    first: av.Refusal | None = None
+    refusals: list[av.Refusal] = []
     for room in rooms:
         for device in devices:
             refusal = av.is_bookable(query, start, practitioner_id, room, device)
@@ -158,15 +176,16 @@ def place(
                     blocked_until=blocked_until,
                     ends_at=ends_at,
                 )
-            first = first or refusal
             if refusal.code not in ("room_busy", "device_busy"):
-                raise refused(refusal)  # not about this room or device: none will do
-    assert first is not None
+                raise refused(refusal, data, service)  # not about this room or device: none will do
+            refusals.append(refusal)
+    # Rooms are checked before devices: a device refusal means a room was free.
+    first = next((r for r in refusals if r.code == "device_busy"), refusals[0])
     if first.code == "room_busy" and room_id is None:
         first = av.Refusal("room_busy", f"No room is free for {service.name} at that time.")
     if first.code == "device_busy" and device_id is None:
         first = av.Refusal("device_busy", f"No device is free for {service.name} at that time.")
-    raise refused(first)
+    raise refused(first, data, service)
 
 
 def _in_clinic(clinic: Clinic, patient: Patient, service: Service) -> None:

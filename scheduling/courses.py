@@ -223,6 +223,8 @@ def move_session(
     start: datetime,
     by: object,
     practitioner_id: int | None = None,
+    room_id: int | None = None,
+    device_id: int | None = None,
     reason: str = "",
 ) -> Moved:
     """Move an appointment; for a course session, also recompute the windows
@@ -234,6 +236,8 @@ def move_session(
         start=start,
         by=by,
         practitioner_id=practitioner_id,
+        room_id=room_id,
+        device_id=device_id,
         reason=reason,
     )
     course = appointment.course
