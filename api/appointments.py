@@ -36,6 +36,7 @@ from scheduling.courses import (
     CourseError,
     CourseRequest,
     Moved,
+    Proposal,
     book_course,
     course_dates,
     course_intervals,
@@ -551,6 +552,14 @@ class PreferencesIn(_In):
         return value
 
 
+class ExpectedIn(_In):
+    start: datetime
+    practitioner: StrictInt
+
+    _start_text = field_validator("start", mode="before")(_no_number)
+    _start_aware = field_validator("start")(_aware)
+
+
 class CourseIn(_In):
     clinic: StrictStr = Field(..., max_length=50)
     patient: StrictInt
@@ -560,6 +569,13 @@ class CourseIn(_In):
     first_earliest: date = Field(..., description="The first session's window, local dates.")
     first_latest: date | None = Field(None, description="first_earliest if left out.")
     preferences: PreferencesIn = Field(default_factory=PreferencesIn)
+    expected: list[ExpectedIn] | None = Field(
+        None,
+        description=(
+            "The proposal shown to the patient (POST /courses only): when the calendar "
+            "has changed since, nothing is booked and the answer is 409 with the new proposal."
+        ),
+    )
 
 
 class PlannedOut(Schema):
@@ -618,10 +634,39 @@ def _slot_json(slot: av.Slot | None, clinic: Clinic) -> dict[str, Any] | None:
     }
 
 
+def proposal_out(clinic: Clinic, proposal: Proposal) -> ProposalOut:
+    data_tz = ZoneInfo(clinic.time_zone)
+    staff_names = {s.pk: _name(s.user) for s in clinic.staff.select_related("user").all()}
+    rooms = {r.pk: Ref(id=r.pk, name=r.name) for r in clinic.rooms.all()}
+    devices = {d.pk: Ref(id=d.pk, name=d.name) for d in clinic.devices.all()}
+    return ProposalOut(
+        protocol=proposal.protocol.key,
+        same_practitioner=proposal.plan.same_practitioner,
+        sessions=[
+            PlannedOut(
+                number=s.number,
+                window=WindowOut(earliest=s.window.earliest, latest=s.window.latest),
+                start=s.slot.start.astimezone(data_tz),
+                end=s.slot.end.astimezone(data_tz),
+                practitioner=Ref(
+                    id=int(s.slot.practitioner_id),
+                    name=staff_names[int(s.slot.practitioner_id)],
+                ),
+                room=None if s.slot.room_id is None else rooms[int(s.slot.room_id)],
+                device=None if s.slot.device_id is None else devices[int(s.slot.device_id)],
+                preferred=s.preferred,
+            )
+            for s in proposal.plan.sessions
+        ],
+    )
+
+
 class CourseRefused(ApiError):
     def __init__(self, error: CourseError, clinic: Clinic) -> None:
         super().__init__(error.status, error.message, error.field)
         self.extra: dict[str, Any] = {}
+        if error.proposal is not None:
+            self.extra["proposal"] = proposal_out(clinic, error.proposal).model_dump(mode="json")
         failure: CourseFailure | None = error.failure
         if failure is not None:
             alt = failure.alternatives
@@ -658,30 +703,7 @@ def course_proposal(request: HttpRequest, payload: CourseIn) -> ProposalOut:
         proposal = propose(clinic, course_request)
     except CourseError as error:
         raise CourseRefused(error, clinic) from None
-    data_tz = ZoneInfo(clinic.time_zone)
-    staff_names = {s.pk: _name(s.user) for s in clinic.staff.select_related("user").all()}
-    rooms = {r.pk: Ref(id=r.pk, name=r.name) for r in clinic.rooms.all()}
-    devices = {d.pk: Ref(id=d.pk, name=d.name) for d in clinic.devices.all()}
-    return ProposalOut(
-        protocol=proposal.protocol.key,
-        same_practitioner=proposal.plan.same_practitioner,
-        sessions=[
-            PlannedOut(
-                number=s.number,
-                window=WindowOut(earliest=s.window.earliest, latest=s.window.latest),
-                start=s.slot.start.astimezone(data_tz),
-                end=s.slot.end.astimezone(data_tz),
-                practitioner=Ref(
-                    id=int(s.slot.practitioner_id),
-                    name=staff_names[int(s.slot.practitioner_id)],
-                ),
-                room=None if s.slot.room_id is None else rooms[int(s.slot.room_id)],
-                device=None if s.slot.device_id is None else devices[int(s.slot.device_id)],
-                preferred=s.preferred,
-            )
-            for s in proposal.plan.sessions
-        ],
-    )
+    return proposal_out(clinic, proposal)
 
 
 def course_out(request: HttpRequest, course: Course) -> CourseOut:
@@ -709,7 +731,12 @@ def create_course(request: HttpRequest, payload: CourseIn) -> Status:
     chosen time meanwhile (nothing is booked then)."""
     clinic, course_request = _course_request(request, payload)
     try:
-        course = book_course(clinic, course_request, by=request.user)
+        expected = (
+            None
+            if payload.expected is None
+            else [(e.start, e.practitioner) for e in payload.expected]
+        )
+        course = book_course(clinic, course_request, by=request.user, expected=expected)
     except CourseError as error:
         raise CourseRefused(error, clinic) from None
     return Status(201, course_out(request, course))

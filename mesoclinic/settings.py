@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "screening",
     "plans",
     "scheduling",
+    "frontdesk",
     "api",
     "simple_history",
 ]

@@ -8,6 +8,7 @@ session in one transaction, so a course is booked whole or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -42,13 +43,19 @@ class CourseError(Exception):
     be placed and the nearest alternatives, when that is the reason."""
 
     def __init__(
-        self, status: int, field: str, message: str, failure: CourseFailure | None = None
+        self,
+        status: int,
+        field: str,
+        message: str,
+        failure: CourseFailure | None = None,
+        proposal: Proposal | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.field = field
         self.message = message
         self.failure = failure
+        self.proposal = proposal  # the new proposal, when the one shown is out of date
 
 
 @dataclass(frozen=True)
@@ -154,9 +161,32 @@ def propose(clinic: Clinic, request: CourseRequest) -> Proposal:
     return Proposal(protocol, intervals, result)
 
 
-def book_course(clinic: Clinic, request: CourseRequest, *, by: object) -> Course:
-    """Book every session of the course, or none."""
+type Expected = Sequence[tuple[datetime, int]]
+"""What the person booking was shown: each session's start and practitioner."""
+
+
+def matches(proposal: Proposal, expected: Expected) -> bool:
+    return [(s.slot.start, int(s.slot.practitioner_id)) for s in proposal.plan.sessions] == [
+        (start, practitioner) for start, practitioner in expected
+    ]
+
+
+def book_course(
+    clinic: Clinic, request: CourseRequest, *, by: object, expected: Expected | None = None
+) -> Course:
+    """Book every session of the course, or none. With ``expected`` (the
+    proposal the desk showed the patient), refuse with 409 and the new
+    proposal when the calendar has changed since, rather than book other
+    times than the ones agreed."""
     proposal = propose(clinic, request)
+    if expected is not None and not matches(proposal, expected):
+        raise CourseError(
+            409,
+            "sessions",
+            "The calendar has changed since the proposal was shown. Nothing was booked; "
+            "please check the new proposal with the patient.",
+            proposal=proposal,
+        )
     sessions = proposal.plan.sessions
     with transaction.atomic():
         course = Course.objects.create(

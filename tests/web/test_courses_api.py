@@ -217,3 +217,33 @@ def test_only_the_clinics_staff_may_book_or_read_a_course(cal: Cal) -> None:
     assert mine.status_code == 200
     assert len(mine.json()["appointments"]) == booked["sessions"]
     assert all(a["status"] == Status.BOOKED for a in mine.json()["appointments"])
+
+
+def test_booking_what_was_proposed_refuses_a_changed_calendar(cal: Cal) -> None:
+    client = staff_client(cal.people.front_desk)
+    shown = post(client, "/api/v1/courses/proposal", course(cal, sessions=4)).json()
+    expected = [
+        {"start": s["start"], "practitioner": s["practitioner"]["id"]} for s in shown["sessions"]
+    ]
+    post(
+        client,
+        "/api/v1/appointments",
+        {
+            "clinic": "test",
+            "patient": cal.people.other_patient.pk,
+            "service": "hair-loss-scalp",
+            "practitioner": cal.doctor.pk,
+            "start": shown["sessions"][0]["start"],
+        },
+    )
+    changed = post(client, "/api/v1/courses", course(cal, sessions=4, expected=expected))
+    assert changed.status_code == 409
+    assert changed.json()["proposal"]["sessions"][0]["start"] != shown["sessions"][0]["start"]
+    assert Course.objects.count() == 0
+    again = [
+        {"start": s["start"], "practitioner": s["practitioner"]["id"]}
+        for s in changed.json()["proposal"]["sessions"]
+    ]
+    booked = post(client, "/api/v1/courses", course(cal, sessions=4, expected=again))
+    assert booked.status_code == 201
+    assert [a["start"] for a in booked.json()["appointments"]] == [e["start"] for e in again]
