@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("screening/", include("screening.urls")),
     path("plan/", include("plans.urls")),
+    path("", include("scheduling.ical_urls")),
     path("staff/", include("frontdesk.urls")),
     path("", include("education.urls")),
 ]
