@@ -6,6 +6,7 @@ from api import errors
 from api.appointments import router as appointments_router
 from api.plans import router as plans_router
 from api.screenings import router as screenings_router
+from api.tokens import router as tokens_router
 
 api = NinjaAPI(
     title="Mesoclinic API",
@@ -20,4 +21,5 @@ api = NinjaAPI(
 errors.install(api, arg_names={"payload"})
 api.add_router("/screenings", screenings_router, tags=["screening"])
 api.add_router("/plans", plans_router, tags=["plans"])
+api.add_router("/tokens", tokens_router, tags=["tokens"])
 api.add_router("", appointments_router)

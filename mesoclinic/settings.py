@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "plans",
     "scheduling",
     "frontdesk",
+    "tokens",
     "api",
     "simple_history",
 ]

@@ -12,6 +12,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("screening/", include("screening.urls")),
     path("plan/", include("plans.urls")),
+    path("queue/", include("tokens.urls")),
+    # Before "staff/" (the front desk's pages): a clinic's token queue is the tokens app's.
+    path("staff/<slug:slug>/queue/", include("tokens.staff_urls")),
     path("", include("scheduling.ical_urls")),
     path("staff/", include("frontdesk.urls")),
     path("", include("education.urls")),
