@@ -40,6 +40,7 @@ from scheduling.courses import (
     book_course,
     course_dates,
     course_intervals,
+    first_window,
     move_session,
     propose,
 )
@@ -411,7 +412,13 @@ def course_windows(course: Course, moved: Moved | None = None) -> CourseWindowsO
             return CourseWindowsOut(
                 id=course.pk, dates=dates, windows=[None] * len(dates), misfits=[]
             )
-        result = rewindow(intervals, dates, anchor, dates[anchor])  # type: ignore[arg-type]
+        result = rewindow(
+            intervals,
+            dates,
+            anchor,
+            dates[anchor],
+            first_window(course),  # type: ignore[arg-type]
+        )
     misfits = [
         i + 1
         for i, (day, window) in enumerate(zip(result.dates, result.windows, strict=True))

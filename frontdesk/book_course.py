@@ -37,6 +37,7 @@ from scheduling.courses import (
     book_course,
     course_dates,
     course_intervals,
+    first_window,
     propose,
 )
 from scheduling.models import LIVE_STATUSES, Course, Service
@@ -249,7 +250,13 @@ def _windows(course: Course) -> tuple[list[Window | None], set[int], list[date |
     first = next((i for i, day in enumerate(dates) if day is not None), None)
     if first is None:
         return [None] * course.sessions, set(), dates
-    moved = rewindow(course_intervals(course), dates, first, dates[first])  # type: ignore[arg-type]
+    moved = rewindow(
+        course_intervals(course),
+        dates,
+        first,
+        dates[first],
+        first_window(course),  # type: ignore[arg-type]
+    )
     return list(moved.windows), set(moved.misfits), dates
 
 

@@ -196,6 +196,8 @@ def book_course(
             protocol=proposal.protocol.key,
             sessions=len(sessions),
             intervals=[[i.min, i.max] for i in proposal.intervals],
+            first_earliest=request.first.earliest,
+            first_latest=request.first.latest,
             created_by=by,
         )
         for session in sessions:
@@ -242,6 +244,12 @@ def course_dates(course: Course) -> list[date | None]:
     return dates
 
 
+def first_window(course: Course) -> Window | None:
+    if course.first_earliest is None:
+        return None
+    return Window(course.first_earliest, course.first_latest)
+
+
 def course_intervals(course: Course) -> list[IntRange]:
     return [IntRange(int(lo), None if hi is None else int(hi)) for lo, hi in course.intervals]
 
@@ -277,5 +285,11 @@ def move_session(
     new_date = start.astimezone(ZoneInfo(clinic.time_zone)).date()
     return Moved(
         appointment,
-        rewindow(course_intervals(course), dates, appointment.session_number - 1, new_date),
+        rewindow(
+            course_intervals(course),
+            dates,
+            appointment.session_number - 1,
+            new_date,
+            first_window(course),
+        ),
     )

@@ -240,6 +240,10 @@ class Course(models.Model):
     # Days from each session to the next, [[min, max-or-null], ...], as the
     # protocol gave them when the course was booked.
     intervals = models.JSONField()
+    # The first session's window as agreed when booking; later windows count
+    # from the session before. Null for courses booked before it was kept.
+    first_earliest = models.DateField(null=True, blank=True)
+    first_latest = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

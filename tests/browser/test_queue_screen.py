@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from tests.browser.conftest import screenshot
 from tests.conftest import People
 from tokens.models import Token, TokenStatus
 
@@ -43,3 +44,4 @@ def test_the_screen_refreshes_itself_without_reloading(
     for name in ("Asha", "Ravi", "Meena"):
         expect(page.locator("body")).not_to_contain_text(name)
     assert problems == []
+    screenshot(page, "queue-screen")

@@ -247,3 +247,17 @@ def test_booking_what_was_proposed_refuses_a_changed_calendar(cal: Cal) -> None:
     booked = post(client, "/api/v1/courses", course(cal, sessions=4, expected=again))
     assert booked.status_code == 201
     assert [a["start"] for a in booked.json()["appointments"]] == [e["start"] for e in again]
+
+
+def test_moving_the_first_session_out_of_the_agreed_window_is_flagged(cal: Cal) -> None:
+    client = staff_client(cal.people.front_desk)
+    body = post(client, "/api/v1/courses", course(cal, sessions=4)).json()
+    first = body["appointments"][0]
+    assert body["windows"]["windows"][0] == {"earliest": "2026-11-24", "latest": "2026-11-28"}
+    moved = post(
+        client,
+        f"/api/v1/appointments/{first['id']}/reschedule",
+        {"start": datetime(2026, 11, 30, 11, tzinfo=KOLKATA).isoformat()},
+    )
+    assert moved.status_code == 200, moved.json()
+    assert 1 in moved.json()["course"]["misfits"]
