@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clinics.models import Clinic
+from clinics.models import Clinic, Device, Room, StaffMember
 from core import availability as av
 from patients.models import Patient
 from scheduling.calendar import CalendarData, core_service, load, service_room_ids
@@ -248,6 +248,7 @@ def book(
                     device_id=device_id,
                     now=now,
                 )
+                _hold(where)
                 appointment = Appointment(
                     clinic=clinic,
                     patient=patient,
@@ -274,6 +275,26 @@ def book(
             if attempt == _ATTEMPTS - 1:
                 raise _taken(resource) from None
     raise AssertionError("unreachable")
+
+
+def _hold(where: Placement) -> None:
+    """Lock the practitioner's, room's and device's rows, always in that order.
+
+    Two bookings that want one resource then queue on its row instead of
+    both inserting: PostgreSQL checks an exclusion constraint against rows
+    not yet committed by waiting for their transaction, and two inserts
+    that each wait for the other's would deadlock. Behind the lock, the
+    second insert meets a committed row, fails at once, and is retried or
+    answered 409. FOR NO KEY UPDATE leaves inserts that only reference these
+    rows free. SQLite has no row locks; its write lock already serialises.
+    """
+    for model, pk in (
+        (StaffMember, where.practitioner_id),
+        (Room, where.room_id),
+        (Device, where.device_id),
+    ):
+        if pk is not None:
+            list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk"))
 
 
 def _record(appointment: Appointment, by: object, reason: str) -> None:
@@ -335,6 +356,7 @@ def reschedule(
                     prefer_device=appointment.device_id,
                     now=now,
                 )
+                _hold(where)
                 before = appointment.starts_at
                 appointment.starts_at = start
                 appointment.ends_at = where.ends_at
