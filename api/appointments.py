@@ -259,7 +259,8 @@ def availability(request: HttpRequest, query: Query[AvailabilityQuery]) -> Avail
     last = query.end or query.start
     _dates(query.start, last)
     service = _service(clinic, query.service)
-    data = load(clinic, query.start, last)
+    only = None if query.practitioner is None else (query.practitioner,)
+    data = load(clinic, query.start, last, practitioner_ids=only)
     if query.practitioner is not None and query.practitioner not in data.staff:
         raise ApiError(422, "There is no such practitioner at this clinic.", "practitioner")
     slots = av.free_slots(
@@ -337,7 +338,7 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn) -> Status:
         )
     except BookingError as error:
         raise _raise(error) from None
-    return Status(201, appointment_out(_appointment(request, appointment.pk)))
+    return Status(201, appointment_out(appointment))
 
 
 class AppointmentsQuery(Schema):

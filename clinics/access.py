@@ -35,13 +35,19 @@ def staff_clinic(
     when there is no such clinic or the user is not its staff (so outsiders
     cannot learn which clinics exist), PermissionDenied when their role is
     not one of ``roles``."""
-    clinic = Clinic.objects.filter(slug=slug).first()
-    member = membership(user, clinic) if clinic is not None else None
-    if clinic is None or member is None:
+    # One query: the membership, its clinic found by slug on the way.
+    member = None
+    if getattr(user, "is_authenticated", False):
+        member = (
+            StaffMember.objects.filter(clinic__slug=slug, user=user, active=True)
+            .select_related("user", "clinic")
+            .first()
+        )
+    if member is None:
         raise Http404("No such clinic.")
     if member.role not in set(roles):
         raise PermissionDenied("Your role at this clinic does not allow this.")
-    return clinic, member
+    return member.clinic, member
 
 
 def clinics_of(user: object) -> list[StaffMember]:

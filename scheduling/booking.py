@@ -16,11 +16,12 @@ Nothing is written when it raises.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from clinics.models import Clinic, Device, Room, StaffMember
@@ -205,7 +206,11 @@ def _taken(resource: str) -> BookingError:
 
 
 def _load_for(
-    clinic: Clinic, service: Service, start: datetime, exclude: int | None = None
+    clinic: Clinic,
+    service: Service,
+    start: datetime,
+    practitioner_id: int,
+    exclude: int | None = None,
 ) -> CalendarData:
     blocked_from, _, blocked_until = blocked_span(service, start)
     local = start.astimezone(ZoneInfo(clinic.time_zone)).date()
@@ -213,6 +218,7 @@ def _load_for(
         clinic,
         local,
         local,
+        practitioner_ids=(practitioner_id,),
         bookings_between=(blocked_from, blocked_until),
         exclude_appointment=exclude,
     )
@@ -238,7 +244,7 @@ def book(
     for attempt in range(_ATTEMPTS):
         try:
             with transaction.atomic():
-                data = _load_for(clinic, service, start)
+                data = _load_for(clinic, service, start, practitioner_id)
                 where = place(
                     data,
                     service,
@@ -249,13 +255,15 @@ def book(
                     now=now,
                 )
                 _hold(where)
+                # Instances, not ids: the caller can show the appointment
+                # without reading it back.
                 appointment = Appointment(
                     clinic=clinic,
                     patient=patient,
                     service=service,
-                    practitioner_id=where.practitioner_id,
-                    room_id=where.room_id,
-                    device_id=where.device_id,
+                    practitioner=data.staff[where.practitioner_id],
+                    room=None if where.room_id is None else data.room_rows[where.room_id],
+                    device=None if where.device_id is None else data.device_rows[where.device_id],
                     starts_at=start,
                     ends_at=where.ends_at,
                     blocked_from=where.blocked_from,
@@ -274,7 +282,32 @@ def book(
                 raise
             if attempt == _ATTEMPTS - 1:
                 raise _taken(resource) from None
+        except OperationalError as error:
+            # The locks above leave no deadlock between bookings; a writer
+            # that takes rows in another order could still cause one.
+            if not _deadlocked(error):
+                raise
+            if attempt == _ATTEMPTS - 1:
+                raise _taken("practitioner") from None
     raise AssertionError("unreachable")
+
+
+def hold_all(
+    *, practitioners: Collection[int], rooms: Collection[int], devices: Collection[int]
+) -> None:
+    """``_hold`` for several bookings in one transaction (a course): every
+    row at once, in the same order (practitioners, rooms, devices, each by
+    id). Locking them booking by booking could take two rows in the opposite
+    order from another transaction, and deadlock with it."""
+    for model, pks in ((StaffMember, practitioners), (Room, rooms), (Device, devices)):
+        if pks:
+            rows = model.objects.select_for_update(no_key=True).filter(pk__in=pks)
+            list(rows.order_by("pk").values_list("pk"))
+
+
+def _deadlocked(error: OperationalError) -> bool:
+    """PostgreSQL broke a deadlock by failing this transaction (40P01)."""
+    return getattr(error.__cause__, "sqlstate", None) == "40P01"
 
 
 def _hold(where: Placement) -> None:
@@ -344,7 +377,13 @@ def reschedule(
                         f"{appointment.get_status_display().lower()}.",
                     )
                 service = appointment.service
-                data = _load_for(clinic, service, start, exclude=appointment.pk)
+                data = _load_for(
+                    clinic,
+                    service,
+                    start,
+                    practitioner_id or appointment.practitioner_id,
+                    exclude=appointment.pk,
+                )
                 where = place(
                     data,
                     service,
@@ -379,6 +418,13 @@ def reschedule(
                 raise
             if attempt == _ATTEMPTS - 1:
                 raise _taken(resource) from None
+        except OperationalError as error:
+            # The locks above leave no deadlock between bookings; a writer
+            # that takes rows in another order could still cause one.
+            if not _deadlocked(error):
+                raise
+            if attempt == _ATTEMPTS - 1:
+                raise _taken("practitioner") from None
     raise AssertionError("unreachable")
 
 

@@ -9,7 +9,7 @@ service. The core decides; this module only reads.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -30,19 +30,26 @@ from scheduling.models import (
     WorkingHours,
 )
 
-# A local day can start up to 14 hours before or after the UTC midnight of
-# the same date; two days either side covers every zone and clock change.
-_MARGIN = timedelta(days=2)
+# A booking lies within one local day (core.availability), so what it blocks
+# is at most 25 hours (the day the clocks go back), and it starts no earlier
+# than that before the end of what it blocks. Bounding starts_at lets the
+# (clinic, starts_at) index find the bookings of a day without reading every
+# booking the clinic ever had.
+_LONGEST = timedelta(hours=25)
 
 
 type _Hours = dict[int, list[tuple[time, time]]]
 
 
-def _weekly(rows: Iterable[OpeningHours | WorkingHours | Break]) -> _Hours:
+def _weekly(rows: Iterable[tuple[int, time, time]]) -> _Hours:
+    """(weekday, starts, ends) rows as the core's weekly hours."""
     hours: _Hours = defaultdict(list)
-    for row in rows:
-        hours[row.weekday].append((row.starts, row.ends))
+    for weekday, starts, ends in rows:
+        hours[weekday].append((starts, ends))
     return dict(hours)
+
+
+_WEEKLY = ("weekday", "starts", "ends")
 
 
 def _day_off(row: Closure | Leave) -> av.DayOff:
@@ -134,28 +141,38 @@ def load(
     first: date,
     last: date,
     *,
+    practitioner_ids: Collection[int] | None = None,
     bookings_between: tuple[datetime, datetime] | None = None,
     exclude_appointment: int | None = None,
 ) -> CalendarData:
     """Everything that decides availability from local date ``first`` to
-    ``last``. Bookings are those that touch those dates (or, when given,
-    the instants ``bookings_between``), ``exclude_appointment`` left out."""
+    ``last``, for the practitioners ``practitioner_ids`` (None: all of
+    them). Bookings are those that touch those dates (or, when given, the
+    instants ``bookings_between``), ``exclude_appointment`` left out; with
+    ``practitioner_ids``, only theirs and those that hold a room or device."""
     tz = ZoneInfo(clinic.time_zone)
-    lo = datetime.combine(first, time(0), tz) - _MARGIN
-    hi = datetime.combine(last + timedelta(days=1), time(0), tz) + _MARGIN
+    lo = datetime.combine(first, time(0), tz)
+    hi = datetime.combine(last + timedelta(days=1), time(0), tz)
     if bookings_between is not None:
         lo, hi = bookings_between
 
     around = Q(last_day__gte=first - timedelta(days=1), first_day__lte=last + timedelta(days=1))
-    opening = OpeningHours.objects.filter(clinic=clinic)
+    opening_rows = list(OpeningHours.objects.filter(clinic=clinic).values_list(*_WEEKLY))
     closures = Closure.objects.filter(around, clinic=clinic)
-    staff = {s.pk: s for s in practitioners(clinic).select_related("user").order_by("pk")}
-    hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for row in WorkingHours.objects.filter(staff__in=staff.keys()):
-        hours[row.staff_id].append(row)
-    breaks: dict[int, list[Break]] = defaultdict(list)
-    for brk in Break.objects.filter(staff__in=staff.keys()):
-        breaks[brk.staff_id].append(brk)
+    chosen = practitioners(clinic).select_related("user").order_by("pk")
+    if practitioner_ids is not None:
+        chosen = chosen.filter(pk__in=practitioner_ids)
+    staff = {s.pk: s for s in chosen}
+    hours: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
+    for staff_id, *row in WorkingHours.objects.filter(staff__in=staff.keys()).values_list(
+        "staff_id", *_WEEKLY
+    ):
+        hours[staff_id].append(tuple(row))  # type: ignore[arg-type]
+    breaks: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
+    for staff_id, *row in Break.objects.filter(staff__in=staff.keys()).values_list(
+        "staff_id", *_WEEKLY
+    ):
+        breaks[staff_id].append(tuple(row))  # type: ignore[arg-type]
     leave: dict[int, list[Leave]] = defaultdict(list)
     for off in Leave.objects.filter(around, staff__in=staff.keys()):
         leave[off.staff_id].append(off)
@@ -167,11 +184,19 @@ def load(
 
     room_rows = {r.pk: r for r in Room.objects.filter(clinic=clinic).order_by("pk")}
     device_rows = {d.pk: d for d in Device.objects.filter(clinic=clinic).order_by("pk")}
-    booked = live_bookings(clinic).filter(blocked_until__gt=lo, blocked_from__lt=hi)
+    booked = live_bookings(clinic).filter(
+        blocked_until__gt=lo,
+        blocked_from__lt=hi,
+        starts_at__gt=lo - _LONGEST,
+        starts_at__lt=hi + _LONGEST,
+    )
+    if practitioner_ids is not None:
+        booked = booked.filter(
+            Q(practitioner__in=practitioner_ids) | Q(room__isnull=False) | Q(device__isnull=False)
+        )
     if exclude_appointment is not None:
         booked = booked.exclude(pk=exclude_appointment)
 
-    opening_rows = list(opening)
     return CalendarData(
         clinic=clinic,
         core_clinic=av.Clinic(

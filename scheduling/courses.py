@@ -30,7 +30,7 @@ from core.course_fitting import (
 from core.planning import PlanError, PlanRequest, phase_for, pick_protocol
 from mesoclinic.catalog import get_catalog
 from patients.models import Patient
-from scheduling.booking import BookingError, book, reschedule
+from scheduling.booking import BookingError, book, hold_all, reschedule
 from scheduling.calendar import load, service_room_ids
 from scheduling.models import Appointment, Course, Service, ServiceKind, Status
 
@@ -189,6 +189,11 @@ def book_course(
         )
     sessions = proposal.plan.sessions
     with transaction.atomic():
+        hold_all(
+            practitioners={int(s.slot.practitioner_id) for s in sessions},
+            rooms={int(s.slot.room_id) for s in sessions if s.slot.room_id is not None},
+            devices={int(s.slot.device_id) for s in sessions if s.slot.device_id is not None},
+        )
         course = Course.objects.create(
             clinic=clinic,
             patient=request.patient,
