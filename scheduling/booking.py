@@ -16,7 +16,7 @@ Nothing is written when it raises.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -241,55 +241,43 @@ def book(
 ) -> Appointment:
     """Book one appointment, or raise BookingError; ``by`` is the user."""
     _in_clinic(clinic, patient, service)
-    for attempt in range(_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                data = _load_for(clinic, service, start, practitioner_id)
-                where = place(
-                    data,
-                    service,
-                    start,
-                    practitioner_id,
-                    room_id=room_id,
-                    device_id=device_id,
-                    now=now,
-                )
-                _hold(where)
-                # Instances, not ids: the caller can show the appointment
-                # without reading it back.
-                appointment = Appointment(
-                    clinic=clinic,
-                    patient=patient,
-                    service=service,
-                    practitioner=data.staff[where.practitioner_id],
-                    room=None if where.room_id is None else data.room_rows[where.room_id],
-                    device=None if where.device_id is None else data.device_rows[where.device_id],
-                    starts_at=start,
-                    ends_at=where.ends_at,
-                    blocked_from=where.blocked_from,
-                    blocked_until=where.blocked_until,
-                    course=course,
-                    session_number=session_number,
-                    notes=notes,
-                    created_by=by,
-                )
-                _record(appointment, by, "Booked")
-                appointment.save()
-                return appointment
-        except IntegrityError as error:
-            resource = _overlap(error)
-            if resource is None:
-                raise
-            if attempt == _ATTEMPTS - 1:
-                raise _taken(resource) from None
-        except OperationalError as error:
-            # The locks above leave no deadlock between bookings; a writer
-            # that takes rows in another order could still cause one.
-            if not _deadlocked(error):
-                raise
-            if attempt == _ATTEMPTS - 1:
-                raise _taken("practitioner") from None
-    raise AssertionError("unreachable")
+
+    def attempt() -> Appointment:
+        with transaction.atomic():
+            data = _load_for(clinic, service, start, practitioner_id)
+            where = place(
+                data,
+                service,
+                start,
+                practitioner_id,
+                room_id=room_id,
+                device_id=device_id,
+                now=now,
+            )
+            _hold(where)
+            # Instances, not ids: the caller can show the appointment
+            # without reading it back.
+            appointment = Appointment(
+                clinic=clinic,
+                patient=patient,
+                service=service,
+                practitioner=data.staff[where.practitioner_id],
+                room=None if where.room_id is None else data.room_rows[where.room_id],
+                device=None if where.device_id is None else data.device_rows[where.device_id],
+                starts_at=start,
+                ends_at=where.ends_at,
+                blocked_from=where.blocked_from,
+                blocked_until=where.blocked_until,
+                course=course,
+                session_number=session_number,
+                notes=notes,
+                created_by=by,
+            )
+            _record(appointment, by, "Booked")
+            appointment.save()
+            return appointment
+
+    return _retrying(attempt)
 
 
 def hold_all(
@@ -330,6 +318,30 @@ def _hold(where: Placement) -> None:
             list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk"))
 
 
+def _retrying(write: Callable[[], Appointment]) -> Appointment:
+    """Run ``write`` (one transaction); when it loses a race at the database
+    (an exclusion constraint, or a deadlock PostgreSQL broke), run it again:
+    the next attempt sees the winner and picks another room or device, or
+    refuses with the exact reason. After the last attempt: 409."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            return write()
+        except IntegrityError as error:
+            resource = _overlap(error)
+            if resource is None:
+                raise
+            if attempt == _ATTEMPTS - 1:
+                raise _taken(resource) from None
+        except OperationalError as error:
+            # The row locks leave no deadlock between bookings; a writer
+            # that takes rows in another order could still cause one.
+            if not _deadlocked(error):
+                raise
+            if attempt == _ATTEMPTS - 1:
+                raise _taken("practitioner") from None
+    raise AssertionError("unreachable")
+
+
 def _record(appointment: Appointment, by: object, reason: str) -> None:
     # Read by django-simple-history when it writes the history row.
     appointment._history_user = by  # type: ignore[attr-defined]
@@ -364,68 +376,56 @@ def reschedule(
     """Move a booked appointment to ``start`` (and, when given, to another
     practitioner, room or device), with the same checks as a new booking;
     the current room and device are kept when they are still free."""
-    for attempt in range(_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                appointment = _locked(clinic, appointment_id)
-                if appointment.status != Status.BOOKED:
-                    raise BookingError(
-                        422,
-                        "not_movable",
-                        "appointment",
-                        f"Only a booked appointment can be moved; this one is "
-                        f"{appointment.get_status_display().lower()}.",
-                    )
-                service = appointment.service
-                data = _load_for(
-                    clinic,
-                    service,
-                    start,
-                    practitioner_id or appointment.practitioner_id,
-                    exclude=appointment.pk,
+
+    def attempt() -> Appointment:
+        with transaction.atomic():
+            appointment = _locked(clinic, appointment_id)
+            if appointment.status != Status.BOOKED:
+                raise BookingError(
+                    422,
+                    "not_movable",
+                    "appointment",
+                    f"Only a booked appointment can be moved; this one is "
+                    f"{appointment.get_status_display().lower()}.",
                 )
-                where = place(
-                    data,
-                    service,
-                    start,
-                    practitioner_id or appointment.practitioner_id,
-                    room_id=room_id,
-                    device_id=device_id,
-                    prefer_room=appointment.room_id,
-                    prefer_device=appointment.device_id,
-                    now=now,
-                )
-                _hold(where)
-                before = appointment.starts_at
-                appointment.starts_at = start
-                appointment.ends_at = where.ends_at
-                appointment.blocked_from = where.blocked_from
-                appointment.blocked_until = where.blocked_until
-                appointment.practitioner_id = where.practitioner_id
-                appointment.room_id = where.room_id
-                appointment.device_id = where.device_id
-                tz = data.tz
-                note = (
-                    f"Moved from {before.astimezone(tz):%Y-%m-%d %H:%M} "
-                    f"to {start.astimezone(tz):%Y-%m-%d %H:%M}"
-                )
-                _record(appointment, by, f"{note}: {reason}" if reason else note)
-                appointment.save()
-                return appointment
-        except IntegrityError as error:
-            resource = _overlap(error)
-            if resource is None:
-                raise
-            if attempt == _ATTEMPTS - 1:
-                raise _taken(resource) from None
-        except OperationalError as error:
-            # The locks above leave no deadlock between bookings; a writer
-            # that takes rows in another order could still cause one.
-            if not _deadlocked(error):
-                raise
-            if attempt == _ATTEMPTS - 1:
-                raise _taken("practitioner") from None
-    raise AssertionError("unreachable")
+            service = appointment.service
+            data = _load_for(
+                clinic,
+                service,
+                start,
+                practitioner_id or appointment.practitioner_id,
+                exclude=appointment.pk,
+            )
+            where = place(
+                data,
+                service,
+                start,
+                practitioner_id or appointment.practitioner_id,
+                room_id=room_id,
+                device_id=device_id,
+                prefer_room=appointment.room_id,
+                prefer_device=appointment.device_id,
+                now=now,
+            )
+            _hold(where)
+            before = appointment.starts_at
+            appointment.starts_at = start
+            appointment.ends_at = where.ends_at
+            appointment.blocked_from = where.blocked_from
+            appointment.blocked_until = where.blocked_until
+            appointment.practitioner_id = where.practitioner_id
+            appointment.room_id = where.room_id
+            appointment.device_id = where.device_id
+            tz = data.tz
+            note = (
+                f"Moved from {before.astimezone(tz):%Y-%m-%d %H:%M} "
+                f"to {start.astimezone(tz):%Y-%m-%d %H:%M}"
+            )
+            _record(appointment, by, f"{note}: {reason}" if reason else note)
+            appointment.save()
+            return appointment
+
+    return _retrying(attempt)
 
 
 def cancel(*, clinic: Clinic, appointment_id: int, reason: str, by: object) -> Appointment:
