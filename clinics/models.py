@@ -4,6 +4,7 @@ Every table that holds clinic data carries the clinic (tenant) key, so a
 chain can later be sharded by clinic without a redesign.
 """
 
+import uuid
 import zoneinfo
 from datetime import date
 
@@ -31,6 +32,9 @@ class Clinic(models.Model):
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    # Changes whenever anything that shapes the calendar changes (hours,
+    # staff, rooms, devices, services): readers cache the calendar by it.
+    calendar_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         constraints = [

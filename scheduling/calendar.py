@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -136,6 +137,69 @@ def practitioners(clinic: Clinic) -> QuerySet[StaffMember]:
     return StaffMember.objects.filter(clinic=clinic, role=Role.PRACTITIONER, active=True)
 
 
+@dataclass(frozen=True)
+class _Static:
+    """What shapes a clinic's calendar whatever the dates: read-only."""
+
+    opening: av.WeeklyHours
+    staff: dict[int, StaffMember]
+    hours: dict[int, _Hours]  # a practitioner without rows works the opening hours
+    breaks: dict[int, _Hours]
+    services: dict[int, frozenset[str]]
+    room_rows: dict[int, Room]
+    device_rows: dict[int, Device]
+
+
+# Per process: clinic id -> (its calendar_version, its static calendar). A
+# change to hours, staff, rooms, devices or services gives the clinic a new
+# random version in the same transaction (scheduling/signals.py), so a stale
+# or rolled-back entry never matches; changes made with QuerySet.update() or
+# bulk_create() bypass the signals and must call bump_calendar_version.
+_STATIC: dict[int, tuple[UUID, _Static]] = {}
+
+
+def bump_calendar_version(clinic_ids: Iterable[int]) -> None:
+    Clinic.objects.filter(pk__in=list(clinic_ids)).update(calendar_version=uuid4())
+
+
+def _static(clinic: Clinic) -> _Static:
+    """The clinic's static calendar: one query when cached, eight when not."""
+    version = Clinic.objects.filter(pk=clinic.pk).values_list("calendar_version", flat=True).first()
+    cached = _STATIC.get(clinic.pk)
+    if version is not None and cached is not None and cached[0] == version:
+        return cached[1]
+    opening_rows = list(OpeningHours.objects.filter(clinic=clinic).values_list(*_WEEKLY))
+    staff = {s.pk: s for s in practitioners(clinic).select_related("user").order_by("pk")}
+    hours: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
+    for staff_id, *row in WorkingHours.objects.filter(staff__in=staff.keys()).values_list(
+        "staff_id", *_WEEKLY
+    ):
+        hours[staff_id].append(tuple(row))  # type: ignore[arg-type]
+    breaks: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
+    for staff_id, *row in Break.objects.filter(staff__in=staff.keys()).values_list(
+        "staff_id", *_WEEKLY
+    ):
+        breaks[staff_id].append(tuple(row))  # type: ignore[arg-type]
+    services: dict[int, set[str]] = defaultdict(set)
+    for staff_id, key in Service.practitioners.through.objects.filter(
+        staffmember__in=staff.keys(), service__active=True
+    ).values_list("staffmember_id", "service__key"):
+        services[staff_id].add(key)
+    static = _Static(
+        # No rows at all: the default week (Monday-Saturday 10:00-19:00).
+        opening=_weekly(opening_rows) if opening_rows else av.default_opening_hours(),
+        staff=staff,
+        hours={pk: _weekly(rows) for pk, rows in hours.items()},
+        breaks={pk: _weekly(rows) for pk, rows in breaks.items()},
+        services={pk: frozenset(keys) for pk, keys in services.items()},
+        room_rows={r.pk: r for r in Room.objects.filter(clinic=clinic).order_by("pk")},
+        device_rows={d.pk: d for d in Device.objects.filter(clinic=clinic).order_by("pk")},
+    )
+    if version is not None:
+        _STATIC[clinic.pk] = (version, static)
+    return static
+
+
 def load(
     clinic: Clinic,
     first: date,
@@ -157,33 +221,17 @@ def load(
         lo, hi = bookings_between
 
     around = Q(last_day__gte=first - timedelta(days=1), first_day__lte=last + timedelta(days=1))
-    opening_rows = list(OpeningHours.objects.filter(clinic=clinic).values_list(*_WEEKLY))
+    static = _static(clinic)
+    staff = (
+        static.staff
+        if practitioner_ids is None
+        else {pk: s for pk, s in static.staff.items() if pk in practitioner_ids}
+    )
     closures = Closure.objects.filter(around, clinic=clinic)
-    chosen = practitioners(clinic).select_related("user").order_by("pk")
-    if practitioner_ids is not None:
-        chosen = chosen.filter(pk__in=practitioner_ids)
-    staff = {s.pk: s for s in chosen}
-    hours: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
-    for staff_id, *row in WorkingHours.objects.filter(staff__in=staff.keys()).values_list(
-        "staff_id", *_WEEKLY
-    ):
-        hours[staff_id].append(tuple(row))  # type: ignore[arg-type]
-    breaks: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
-    for staff_id, *row in Break.objects.filter(staff__in=staff.keys()).values_list(
-        "staff_id", *_WEEKLY
-    ):
-        breaks[staff_id].append(tuple(row))  # type: ignore[arg-type]
     leave: dict[int, list[Leave]] = defaultdict(list)
     for off in Leave.objects.filter(around, staff__in=staff.keys()):
         leave[off.staff_id].append(off)
-    services: dict[int, set[str]] = defaultdict(set)
-    for staff_id, key in Service.practitioners.through.objects.filter(
-        staffmember__in=staff.keys(), service__active=True
-    ).values_list("staffmember_id", "service__key"):
-        services[staff_id].add(key)
-
-    room_rows = {r.pk: r for r in Room.objects.filter(clinic=clinic).order_by("pk")}
-    device_rows = {d.pk: d for d in Device.objects.filter(clinic=clinic).order_by("pk")}
+    room_rows, device_rows = static.room_rows, static.device_rows
     booked = live_bookings(clinic).filter(
         blocked_until__gt=lo,
         blocked_from__lt=hi,
@@ -202,15 +250,15 @@ def load(
         core_clinic=av.Clinic(
             time_zone=clinic.time_zone,
             # No rows at all: the default week (Monday-Saturday 10:00-19:00).
-            opening_hours=_weekly(opening_rows) if opening_rows else av.default_opening_hours(),
+            opening_hours=static.opening,
             closures=tuple(_day_off(c) for c in closures),
         ),
         practitioners=tuple(
             av.Practitioner(
                 id=pk,
-                services=frozenset(services[pk]),
-                working_hours=_weekly(hours[pk]) if hours[pk] else None,
-                breaks=_weekly(breaks[pk]),
+                services=static.services.get(pk, frozenset()),
+                working_hours=static.hours.get(pk),
+                breaks=static.breaks.get(pk, {}),
                 leave=tuple(_day_off(off) for off in leave[pk]),
             )
             for pk in staff

@@ -653,3 +653,35 @@ def _paris_patient(cal: Cal) -> Any:
 
 def test_timedelta_helpers_are_consistent() -> None:
     assert at(MONDAY, 10) + timedelta(minutes=30) == at(MONDAY, 10, 30)
+
+
+@pytest.mark.usefixtures("monday_morning")
+def test_availability_follows_every_change_to_the_calendar_at_once(cal: Cal) -> None:
+    """The static calendar is cached per process; each change must show in
+    the very next answer."""
+    client = Client()
+
+    def starts() -> list[str]:
+        found = slots(client, cal, start="2026-11-23", practitioner=cal.doctor.pk, granularity=60)
+        return [s["start"][11:16] for s in found]
+
+    assert starts()[:2] == ["10:00", "11:00"]
+    brk = Break.objects.create(staff=cal.doctor, weekday=0, starts=time(10), ends=time(11))
+    assert starts()[0] == "11:00"
+    brk.delete()
+    assert starts()[0] == "10:00"
+    OpeningHours.objects.create(clinic=cal.clinic, weekday=0, starts=time(15), ends=time(17))
+    assert starts() == ["15:00", "16:00"]
+    WorkingHours.objects.create(staff=cal.doctor, weekday=0, starts=time(16), ends=time(19))
+    assert starts() == ["16:00"]
+    cal.consultation.practitioners.remove(cal.doctor)
+    assert starts() == []
+    cal.doctor.services.add(cal.consultation)
+    assert starts() == ["16:00"]
+    cal.people.practitioner.first_name = "Renamed"
+    cal.people.practitioner.save()
+    found = slots(client, cal, start="2026-11-23", practitioner=cal.doctor.pk, granularity=60)
+    assert found[0]["practitioner"]["name"].startswith("Renamed")
+    Room.objects.filter(pk__in=[r.pk for r in cal.rooms]).delete()
+    cal.consult_room.delete()
+    assert starts() == []  # the clinic has no room left
