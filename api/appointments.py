@@ -27,7 +27,7 @@ from api.errors import ApiError
 from clinics.access import membership, staff_clinic
 from clinics.models import Clinic
 from core import availability as av
-from core.course_fitting import CourseFailure, Preferences, Window, rewindow
+from core.course_fitting import CourseFailure, Preferences, Window
 from mesoclinic.site import public_clinic
 from patients.models import Patient
 from scheduling.booking import BookingError, book, cancel, check_in, mark_no_show
@@ -35,12 +35,10 @@ from scheduling.calendar import load, service_room_ids
 from scheduling.courses import (
     CourseError,
     CourseRequest,
-    Moved,
+    CourseWindows,
     Proposal,
     book_course,
-    course_dates,
-    course_intervals,
-    first_window,
+    course_windows,
     move_session,
     propose,
 )
@@ -402,37 +400,16 @@ class RescheduleIn(_In):
     _start_aware = field_validator("start")(_aware)
 
 
-def course_windows(course: Course, moved: Moved | None = None) -> CourseWindowsOut:
-    dates = course_dates(course)
-    intervals = course_intervals(course)
-    if moved is not None and moved.windows is not None:
-        result = moved.windows
-    else:
-        anchor = next((i for i, d in enumerate(dates) if d is not None), None)
-        if anchor is None:
-            return CourseWindowsOut(
-                id=course.pk, dates=dates, windows=[None] * len(dates), misfits=[]
-            )
-        result = rewindow(
-            intervals,
-            dates,
-            anchor,
-            dates[anchor],
-            first_window(course),  # type: ignore[arg-type]
-        )
-    misfits = [
-        i + 1
-        for i, (day, window) in enumerate(zip(result.dates, result.windows, strict=True))
-        if day is not None and window is not None and not window.contains(day)
-    ]
+def course_windows_out(course: Course, windows: CourseWindows | None = None) -> CourseWindowsOut:
+    windows = windows or course_windows(course)
     return CourseWindowsOut(
         id=course.pk,
-        dates=list(result.dates),
+        dates=list(windows.dates),
         windows=[
             None if w is None else WindowOut(earliest=w.earliest, latest=w.latest)
-            for w in result.windows
+            for w in windows.windows
         ],
-        misfits=misfits,
+        misfits=list(windows.misfits),
     )
 
 
@@ -463,7 +440,7 @@ def reschedule_appointment(
     except BookingError as error:
         raise _raise(error) from None
     fresh = _appointment(request, appointment.pk)
-    course = None if fresh.course is None else course_windows(fresh.course, moved)
+    course = None if fresh.course is None else course_windows_out(fresh.course, moved.windows)
     return MovedOut(appointment=appointment_out(fresh), course=course)
 
 
@@ -714,7 +691,7 @@ def course_proposal(request: HttpRequest, payload: CourseIn) -> ProposalOut:
     return proposal_out(clinic, proposal)
 
 
-def course_out(request: HttpRequest, course: Course) -> CourseOut:
+def course_out(course: Course) -> CourseOut:
     appointments = course.appointments.select_related(
         "clinic", "patient", "service", "practitioner__user", "room", "device"
     ).order_by("session_number", "starts_at")
@@ -723,7 +700,7 @@ def course_out(request: HttpRequest, course: Course) -> CourseOut:
         protocol=course.protocol,
         sessions=course.sessions,
         appointments=[appointment_out(a) for a in appointments],
-        windows=course_windows(course),
+        windows=course_windows_out(course),
     )
 
 
@@ -747,7 +724,7 @@ def create_course(request: HttpRequest, payload: CourseIn) -> Status:
         course = book_course(clinic, course_request, by=request.user, expected=expected)
     except CourseError as error:
         raise CourseRefused(error, clinic) from None
-    return Status(201, course_out(request, course))
+    return Status(201, course_out(course))
 
 
 @router.get(
@@ -760,4 +737,4 @@ def get_course(request: HttpRequest, course_id: int) -> CourseOut:
     course = Course.objects.select_related("clinic").filter(pk=course_id).first()
     if course is None or membership(request.user, course.clinic) is None:
         raise ApiError(404, "There is no such course.", "course")
-    return course_out(request, course)
+    return course_out(course)

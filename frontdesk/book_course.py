@@ -10,7 +10,7 @@ instead (``CourseError.failure``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,19 +26,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clinics.access import staff_clinic
 from clinics.models import Clinic, Device, Room, StaffMember
 from core import availability as av
-from core.course_fitting import CourseFailure, Preferences, Window, rewindow
-from core.planning import PlanError, PlanRequest, pick_protocol
+from core.course_fitting import CourseFailure, Preferences, Window
+from core.planning import PlanError
 from frontdesk.forms import CourseForm, practitioner_name
-from mesoclinic.catalog import get_catalog
 from scheduling.courses import (
     CourseError,
     CourseRequest,
     Proposal,
     book_course,
-    course_dates,
-    course_intervals,
-    first_window,
+    course_windows,
     propose,
+    protocol_at,
 )
 from scheduling.models import LIVE_STATUSES, Course, Service
 
@@ -54,18 +52,7 @@ def usual_sessions(clinic: Clinic, service: Service) -> int | None:
     """The default number of sessions of the service's protocol; None when
     the clinic's country does not offer it."""
     try:
-        protocol = pick_protocol(
-            get_catalog(),
-            PlanRequest(
-                indication=service.indication,
-                area=service.area,
-                start_date=clinic.today(),
-                protocol=service.protocol or None,
-                country=clinic.country,
-                currency=clinic.currency,
-            ),
-            clinic.country,
-        )
+        protocol = protocol_at(clinic, service.indication, service.area, service.protocol or None)
     except PlanError:
         return None
     return protocol.default_sessions
@@ -243,23 +230,6 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "frontdesk/book_course.html", context)
 
 
-def _windows(course: Course) -> tuple[list[Window | None], set[int], list[date | None]]:
-    """Each session's window counted from the booked dates, the numbers of
-    the sessions outside theirs, and each session's booked date."""
-    dates = course_dates(course)
-    first = next((i for i, day in enumerate(dates) if day is not None), None)
-    if first is None:
-        return [None] * course.sessions, set(), dates
-    moved = rewindow(
-        course_intervals(course),
-        dates,
-        first,
-        dates[first],
-        first_window(course),  # type: ignore[arg-type]
-    )
-    return list(moved.windows), set(moved.misfits), dates
-
-
 @login_required
 @require_GET
 def course(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -273,7 +243,8 @@ def course(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "session_number", "starts_at", "pk"
         )
     )
-    windows, misfits, dates = _windows(course)
+    found = course_windows(course)
+    windows, misfits, dates = found.windows, set(found.misfits), found.dates
     calendar_url = reverse("frontdesk:calendar", args=[clinic.slug])
     rows: list[dict[str, Any]] = []
     for number in range(1, course.sessions + 1):

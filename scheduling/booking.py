@@ -16,6 +16,7 @@ Nothing is written when it raises.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,17 +74,25 @@ def refused(
     return BookingError(status, refusal.code, FIELD_OF.get(refusal.code, "start"), message)
 
 
+# How the core names a resource in its messages: "Practitioner 3", "Room 7".
+_RESOURCE_ID = re.compile(r"\b(Practitioner|practitioner|Room|Device) (\d+)\b")
+
+
 def _named(message: str, data: CalendarData) -> str:
-    """The core names resources by id ("Practitioner 3"); people read names."""
-    for pk, staff in data.staff.items():
-        name = staff.user.get_full_name() or staff.user.username
-        message = message.replace(f"Practitioner {pk!r}", name)
-        message = message.replace(f"practitioner {pk!r}", name)
-    for pk, room in data.room_rows.items():
-        message = message.replace(f"Room {pk!r}", room.name)
-    for pk, device in data.device_rows.items():
-        message = message.replace(f"Device {pk!r}", device.name)
-    return message
+    """The core names resources by id ("Practitioner 3"); people read names.
+    Matched as whole words, so practitioner 1 is never read in "Practitioner 12"."""
+
+    def name(match: re.Match[str]) -> str:
+        kind, pk = match.group(1).lower(), int(match.group(2))
+        if kind == "practitioner" and (staff := data.staff.get(pk)) is not None:
+            return str(staff.user.get_full_name() or staff.user.username)
+        if kind == "room" and (room := data.room_rows.get(pk)) is not None:
+            return room.name
+        if kind == "device" and (device := data.device_rows.get(pk)) is not None:
+            return device.name
+        return match.group(0)
+
+    return _RESOURCE_ID.sub(name, message)
 
 
 def _overlap(error: IntegrityError) -> str | None:
@@ -309,13 +318,11 @@ def _hold(where: Placement) -> None:
     answered 409. FOR NO KEY UPDATE leaves inserts that only reference these
     rows free. SQLite has no row locks; its write lock already serialises.
     """
-    for model, pk in (
-        (StaffMember, where.practitioner_id),
-        (Room, where.room_id),
-        (Device, where.device_id),
-    ):
-        if pk is not None:
-            list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk"))
+    hold_all(
+        practitioners={where.practitioner_id},
+        rooms=set() if where.room_id is None else {where.room_id},
+        devices=set() if where.device_id is None else {where.device_id},
+    )
 
 
 def _retrying(write: Callable[[], Appointment]) -> Appointment:

@@ -22,7 +22,6 @@ from core.course_fitting import (
     CourseFailure,
     CoursePlan,
     Preferences,
-    Rewindowed,
     Window,
     fit_course,
     rewindow,
@@ -84,24 +83,28 @@ def intervals_of(protocol: Protocol, sessions: int) -> tuple[IntRange, ...]:
     )
 
 
+def protocol_at(clinic: Clinic, indication: str, area: str, key: str | None = None) -> Protocol:
+    """The protocol ``key`` (None: the catalog's default) for an indication
+    at an area, as the clinic's country allows it. Raises PlanError (its
+    ``field`` names the input to blame) when it is unknown or not offered."""
+    request = PlanRequest(
+        indication=indication,
+        area=area,
+        start_date=clinic.today(),
+        protocol=key,
+        country=clinic.country,
+        currency=clinic.currency,
+    )
+    return pick_protocol(get_catalog(), request, clinic.country)
+
+
 def _protocol(clinic: Clinic, request: CourseRequest) -> tuple[Protocol, int]:
     service = request.service
     if service.kind != ServiceKind.SESSION:
         raise CourseError(422, "service", f"{service.name} is not a treatment session.")
     key = request.protocol or service.protocol or None
     try:
-        protocol = pick_protocol(
-            get_catalog(),
-            PlanRequest(
-                indication=service.indication,
-                area=service.area,
-                start_date=request.first.earliest,
-                protocol=key,
-                country=clinic.country,
-                currency=clinic.currency,
-            ),
-            clinic.country,
-        )
+        protocol = protocol_at(clinic, service.indication, service.area, key)
     except PlanError as error:
         raise CourseError(422, error.field, error.message.render()) from None
     count = protocol.default_sessions if request.sessions is None else request.sessions
@@ -234,7 +237,36 @@ def book_course(
 @dataclass(frozen=True)
 class Moved:
     appointment: Appointment
-    windows: Rewindowed | None  # None when the appointment is not part of a course
+    windows: CourseWindows | None  # None when the appointment is not part of a course
+
+
+@dataclass(frozen=True)
+class CourseWindows:
+    """Each session's booked local date (None: not booked), its window
+    counted from the session before as booked (the first from the window
+    agreed at booking; None when it cannot be known), and the numbers of the
+    booked sessions that lie outside their window."""
+
+    dates: tuple[date | None, ...]
+    windows: tuple[Window | None, ...]
+    misfits: tuple[int, ...]
+
+
+def course_windows(course: Course) -> CourseWindows:
+    dates = course_dates(course)
+    anchor = next((i for i, day in enumerate(dates) if day is not None), None)
+    if anchor is None:
+        return CourseWindows(tuple(dates), (None,) * len(dates), ())
+    day = dates[anchor]
+    assert day is not None
+    # Re-placing a booked session on its own date recomputes every window.
+    result = rewindow(course_intervals(course), dates, anchor, day, first_window(course))
+    misfits = tuple(
+        number
+        for number, (day, window) in enumerate(zip(result.dates, result.windows, strict=True), 1)
+        if day is not None and window is not None and not window.contains(day)
+    )
+    return CourseWindows(result.dates, result.windows, misfits)
 
 
 def course_dates(course: Course) -> list[date | None]:
@@ -286,15 +318,4 @@ def move_session(
     course = appointment.course
     if course is None or appointment.session_number is None:
         return Moved(appointment, None)
-    dates = course_dates(course)
-    new_date = start.astimezone(ZoneInfo(clinic.time_zone)).date()
-    return Moved(
-        appointment,
-        rewindow(
-            course_intervals(course),
-            dates,
-            appointment.session_number - 1,
-            new_date,
-            first_window(course),
-        ),
-    )
+    return Moved(appointment, course_windows(course))

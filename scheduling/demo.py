@@ -16,11 +16,11 @@ from django.db import transaction
 from accounts.models import User
 from clinics.models import Clinic, DeviceKind, Role, Room, StaffMember
 from core.course_fitting import Preferences, Window
-from core.planning import PlanError, PlanRequest, pick_protocol
+from core.planning import PlanError
 from mesoclinic.catalog import get_catalog
 from patients.models import Patient
 from scheduling.booking import BookingError, book
-from scheduling.courses import CourseError, CourseRequest, book_course
+from scheduling.courses import CourseError, CourseRequest, book_course, protocol_at
 from scheduling.models import Break, Closure, Leave, Service, ServiceKind, WorkingHours
 
 # A technique the protocol allows -> the device a session with it needs.
@@ -57,17 +57,7 @@ def create_services(clinic: Clinic) -> list[Service]:
     for indication in catalog.indications.values():
         for area_key in indication.areas:
             try:
-                protocol = pick_protocol(
-                    catalog,
-                    PlanRequest(
-                        indication=indication.key,
-                        area=area_key,
-                        start_date=clinic.today(),
-                        country=clinic.country,
-                        currency=clinic.currency,
-                    ),
-                    clinic.country,
-                )
+                protocol = protocol_at(clinic, indication.key, area_key)
             except PlanError:
                 continue  # not offered in this country
             technique = DEVICE_SERVICES.get((indication.key, area_key))
