@@ -4,9 +4,14 @@ from ninja import NinjaAPI
 
 from api import errors
 from api.appointments import router as appointments_router
+from api.charts import router as charts_router
+from api.me import router as me_router
+from api.patients import router as patients_router
+from api.photos import router as photos_router
 from api.plans import router as plans_router
 from api.screenings import router as screenings_router
 from api.tokens import router as tokens_router
+from api.treatment import router as treatment_router
 
 api = NinjaAPI(
     title="Mesoclinic API",
@@ -23,3 +28,9 @@ api.add_router("/screenings", screenings_router, tags=["screening"])
 api.add_router("/plans", plans_router, tags=["plans"])
 api.add_router("/tokens", tokens_router, tags=["tokens"])
 api.add_router("", appointments_router)
+# The clinical record: each router names its full paths (/patients/{patient_id}/...).
+api.add_router("", patients_router, tags=["patients"])
+api.add_router("", treatment_router, tags=["courses and consent"])
+api.add_router("", charts_router, tags=["charts"])
+api.add_router("", photos_router, tags=["photos and scores"])
+api.add_router("", me_router, tags=["patient portal"])

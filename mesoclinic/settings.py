@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "scheduling",
     "frontdesk",
     "tokens",
+    "stock",
+    "clinical",
     "api",
     "simple_history",
 ]

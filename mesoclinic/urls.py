@@ -16,6 +16,10 @@ urlpatterns = [
     # Before "staff/" (the front desk's pages): a clinic's token queue is the tokens app's.
     path("staff/<slug:slug>/queue/", include("tokens.staff_urls")),
     path("", include("scheduling.ical_urls")),
+    path("staff/<slug:slug>/patients/<int:patient_id>/record/", include("clinical.urls")),
+    path("staff/<slug:slug>/patients/", include("patients.staff_urls")),
+    path("my/record/", include("clinical.portal_urls")),
+    path("my/intake/", include("patients.portal_urls")),
     path("staff/", include("frontdesk.urls")),
     path("", include("education.urls")),
 ]

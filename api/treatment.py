@@ -1,0 +1,5 @@
+"""(skeleton: filled in by its owner)"""
+
+from ninja import Router
+
+router = Router()
