@@ -1,6 +1,10 @@
-"""The patient's own record, under /my/record/."""
+"""The patient's own record, under /my/record/.
 
-from django.urls import URLPattern
+The portal's pages (clinical/views/portal.py) and the patient's own photos
+(clinical/views/photos.py) are joined here.
+"""
+
+from clinical.views import photos, portal
 
 app_name = "portal"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [*portal.urlpatterns, *photos.portal_urlpatterns]

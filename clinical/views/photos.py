@@ -3,3 +3,4 @@
 from django.urls import URLPattern
 
 urlpatterns: list[URLPattern] = []
+portal_urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""(skeleton: filled in by its owner)"""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
