@@ -57,6 +57,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _same(field: models.Field[Any, Any], old: Any, new: Any) -> bool:
+    """Whether ``new`` is what is stored already: a decimal compared at the
+    field's places (0.1 is the stored 0.100)."""
+    if isinstance(field, models.DecimalField) and old is not None and new is not None:
+        places = Decimal(1).scaleb(-(field.decimal_places or 0))
+        return Decimal(str(old)).quantize(places) == Decimal(str(new)).quantize(places)
+    return bool(_plain(old) == _plain(new))
+
+
 def amend(
     record: models.Model, changes: dict[str, Any], *, reason: str, by: Any
 ) -> Amendment | None:
@@ -82,14 +91,15 @@ def amend(
                 old_key, new_key = getattr(current, field.attname), getattr(new, "pk", new)
                 if old_key == new_key:
                     continue
-            elif _plain(old) == _plain(new):
+            elif _same(field, old, new):
                 continue
             diff[name] = {"from": _plain(old), "to": _plain(new)}
             setattr(current, name, new)
         if not diff:
             return None
         current.full_clean(exclude=[f.name for f in current._meta.fields if f.name not in diff])
-        current._change_reason = f"Amendment: {reason}"  # type: ignore[attr-defined]
+        # The history's reason column holds 100 characters; the Amendment keeps it whole.
+        current._change_reason = f"Amendment: {reason}"[:100]  # type: ignore[attr-defined]
         current.save()
         amendment = Amendment.objects.create(
             clinic_id=current.clinic_id,  # type: ignore[attr-defined]

@@ -64,9 +64,7 @@ def decode(catalog: Catalog, stored: Mapping[str, Any]) -> dict[str, AnswerValue
                 out[key] = tuple(
                     MedicineAnswer(
                         medicine=str(m["medicine"]),
-                        last_dose=date.fromisoformat(m["last_dose"])
-                        if m.get("last_dose")
-                        else None,
+                        last_dose=_day(m.get("last_dose")),
                         prescribed=bool(m.get("prescribed", False)),
                         ongoing=bool(m.get("ongoing", False)),
                     )

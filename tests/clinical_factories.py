@@ -25,6 +25,7 @@ from clinical.models import (
 )
 from clinics.models import Clinic, StaffMember
 from core import intake as intake_codec
+from core.course_limits import default_intervals
 from mesoclinic.catalog import get_catalog
 from patients.models import Intake, Patient
 from stock.models import Lot, Product
@@ -74,7 +75,7 @@ def make_course(
     patient: Patient, by: User, indication: str = "hair_loss", areas: tuple[str, ...] = ("scalp",)
 ) -> TreatmentCourse:
     protocol = get_catalog().protocols[default_protocol(indication, areas[0])]
-    intervals = [[p.interval_days.min, p.interval_days.max] for p in protocol.schedule]
+    intervals = [list(i) for i in default_intervals(protocol, protocol.default_sessions)]
     return TreatmentCourse.objects.create(
         clinic=patient.clinic,
         patient=patient,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast, get_args
 
@@ -27,15 +28,19 @@ from core.catalog.model import (
     FloatRange,
     Indication,
     IntRange,
+    Measure,
+    MeasureItem,
     MedicineRule,
     Needle,
     Phase,
     Price,
     Protocol,
     Question,
+    Rater,
     Region,
     Regulation,
     RegulatoryStatus,
+    ScaleLabel,
     Scope,
     SideEffect,
     Source,
@@ -93,6 +98,14 @@ class Entry:
         if value is not None and value < 0:
             raise self.fail(f"field '{name}' must not be negative")
         return cast(int, value)
+
+    def decimal(self, name: str, default: Any = ...) -> Decimal:
+        """A positive number, exact: 0.1 in TOML is Decimal("0.1")."""
+        value = self._get(name, default, (int, float))
+        number = Decimal(str(value))
+        if not number.is_finite() or number <= 0:
+            raise self.fail(f"field '{name}' must be a positive number, not {value!r}")
+        return number
 
     def texts(self, name: str, default: Any = ...) -> tuple[str, ...]:
         value = self._get(name, default, (list,))
@@ -504,6 +517,47 @@ def load_catalog(directory: Path | None = None) -> Catalog:
 
     topics = _build(d, "topics", make_topic)
 
+    def make_measure(k: str, e: Entry) -> Measure:
+        labels = []
+        for lab in e.tables("labels", []):
+            labels.append(ScaleLabel(value=lab.integer("value"), text=lab.text("text")))
+            lab.done()
+        items = []
+        for it in e.tables("items", []):
+            item_key = it.text("key")
+            if not item_key.replace("_", "").isalnum() or item_key != item_key.lower():
+                raise it.fail(f"key '{item_key}' must be lower_snake_case")
+            items.append(
+                MeasureItem(key=item_key, name=it.text("name"), scale=it.int_range("scale"))
+            )
+            it.done()
+        raters = e.texts("raters")
+        for rater in raters:
+            if rater not in get_args(Rater):
+                raise e.fail(
+                    f"field 'raters' holds {rater!r}; expected {', '.join(get_args(Rater))}"
+                )
+        return Measure(
+            key=k,
+            name=e.text("name"),
+            abbreviation=e.text("abbreviation", ""),
+            measures=e.text("measures"),
+            unit=e.text("unit", ""),
+            # "open": a count with no upper bound (hairs per cm²).
+            scale=e.int_range("scale", open_max=True),
+            step=e.decimal("step", 1),
+            higher_is_better=e.boolean("higher_is_better"),
+            every_indication=e.boolean("every_indication", False),
+            indications=e.texts("indications", ()),
+            raters=cast(tuple[Rater, ...], raters),
+            labels=tuple(labels),
+            items=tuple(items),
+            note=e.text("note", ""),
+            sources=e.sources(),
+        )
+
+    measures = _build(d, "measures", make_measure)
+
     catalog = Catalog(
         sources=sources,
         areas=areas,
@@ -521,6 +575,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         alternatives=alternatives,
         regulations=regulations,
         topics=topics,
+        measures=measures,
     )
     from core.catalog.validate import validate
 

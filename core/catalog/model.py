@@ -11,6 +11,7 @@ which validates every cross-reference and range.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from typing import Literal
@@ -36,6 +37,7 @@ Region = Literal["face", "scalp", "body", "lips", "neck"]
 EvidenceLevel = Literal["approved", "moderate", "limited", "weak", "none"]
 Triage = Literal["expected", "review", "urgent"]
 RegulatoryStatus = Literal["banned", "approved", "unlicensed", "warning"]
+Rater = Literal["clinician", "patient"]
 
 
 @dataclass(frozen=True)
@@ -378,6 +380,63 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class ScaleLabel:
+    """What one point of a scale means (GAIS 1: "Very much improved")."""
+
+    value: int
+    text: str
+
+
+@dataclass(frozen=True)
+class MeasureItem:
+    """One part of a composite score (a Hexsel item, rated 0-3)."""
+
+    key: str
+    name: str
+    scale: IntRange  # always bounded
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An outcome measure rated at a session: GAIS for every indication, or
+    the one that fits the indication (hair density for hair loss, say).
+
+    ``scale`` is the range of the recorded value; ``scale.max`` None means a
+    count with no upper bound the sources give (hairs per cm²). ``step`` is
+    the smallest difference the scale records (0.1 for MASI). A composite
+    measure lists its ``items``; its value is their sum. ``raters`` are who
+    rates it (GAIS: clinician and patient). ``every_indication`` measures
+    fit every indication; the others fit ``indications``.
+    """
+
+    key: str
+    name: str
+    abbreviation: str
+    measures: str  # what it measures, in a sentence
+    unit: str  # "" for points of a scale
+    scale: IntRange
+    step: Decimal
+    higher_is_better: bool
+    every_indication: bool
+    indications: tuple[str, ...]
+    raters: tuple[Rater, ...]
+    labels: tuple[ScaleLabel, ...]
+    items: tuple[MeasureItem, ...]
+    note: str
+    sources: tuple[str, ...]
+
+    def fits(self, indication: str) -> bool:
+        return self.every_indication or indication in self.indications
+
+    def label(self, value: object) -> str:
+        """The meaning of ``value`` on a labelled scale; "" when it has none."""
+        for label in self.labels:
+            if label.value == value:
+                return label.text
+        return ""
+
+
+@dataclass(frozen=True)
 class Catalog:
     sources: dict[str, Source]
     areas: dict[str, Area]
@@ -395,6 +454,7 @@ class Catalog:
     alternatives: dict[str, Alternative]
     regulations: dict[str, Regulation]
     topics: dict[str, Topic]
+    measures: dict[str, Measure]
 
     @cached_property
     def texts(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.catalog.load import CatalogError
-from core.catalog.model import Catalog, Scope, Verdict
+from core.catalog.model import Catalog, Measure, Scope, Verdict
 
 
 def _refs(where: str, kind: str, keys: Iterable[str], known: Iterable[str]) -> None:
@@ -246,6 +246,49 @@ def validate(c: Catalog) -> None:
                 f"{where}: sources_differ needs answers from at least two different sources"
             )
 
+    for measure in c.measures.values():
+        _measure(c, measure)
+    for i in c.indications.values():
+        if not any(m.fits(i.key) for m in c.measures.values()):
+            raise CatalogError(f"measures.toml: indication '{i.key}' has no outcome measure")
+
+
+def _measure(c: Catalog, m: Measure) -> None:
+    where = f"measures.toml [{m.key}]"
+    _sources(c, where, m.sources)
+    _refs(where, "indication", m.indications, c.indications)
+    if m.every_indication == bool(m.indications):
+        raise CatalogError(f"{where}: give either every_indication = true or indications")
+    if not m.raters:
+        raise CatalogError(f"{where}: no raters")
+    low, high = m.scale.min, m.scale.max
+    if high is not None:
+        if high == low:
+            raise CatalogError(f"{where}: scale [{low}, {high}] holds one value")
+        if (high - low) % m.step:
+            raise CatalogError(f"{where}: scale [{low}, {high}] is not whole steps of {m.step}")
+    if m.items:
+        if m.step != 1:
+            raise CatalogError(f"{where}: a score made of items counts in steps of 1")
+        keys = [item.key for item in m.items]
+        if len(set(keys)) != len(keys):
+            raise CatalogError(f"{where}: an item key is used twice")
+        if any(item.scale.max is None for item in m.items):
+            raise CatalogError(f"{where}: every item needs a bounded scale")
+        total_min = sum(item.scale.min for item in m.items)
+        total_max = sum(item.scale.max or 0 for item in m.items)
+        if (low, high) != (total_min, total_max):
+            raise CatalogError(
+                f"{where}: scale [{low}, {high}] is not the sum of its items "
+                f"[{total_min}, {total_max}]"
+            )
+    values = [label.value for label in m.labels]
+    if len(set(values)) != len(values):
+        raise CatalogError(f"{where}: a label's value is used twice")
+    for value in values:
+        if not m.scale.contains(value) or (value - low) % m.step:
+            raise CatalogError(f"{where}: label value {value} is not a point of the scale")
+
 
 def collect_texts(c: Catalog) -> tuple[str, ...]:
     """Every text the catalog shows a person, for translation."""
@@ -284,4 +327,7 @@ def collect_texts(c: Catalog) -> tuple[str, ...]:
         add(reg.summary)
     for topic in c.topics.values():
         add(topic.question, *(a.text for a in topic.answers))
+    for measure in c.measures.values():
+        add(measure.name, measure.measures, measure.unit, measure.note)
+        add(*(label.text for label in measure.labels), *(item.name for item in measure.items))
     return tuple(dict.fromkeys(out))

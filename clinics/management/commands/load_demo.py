@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from clinical.demo import load as load_clinical_record
 from clinics.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 
 
@@ -10,6 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         clinic = load_demo()
+        load_clinical_record(clinic)
         self.stdout.write(f"Demo clinic: {clinic.name} ({clinic.time_zone}, {clinic.currency})")
         self.stdout.write(
             f"Logins at http://127.0.0.1:8000/accounts/login/ (password {DEMO_PASSWORD}):"
