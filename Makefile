@@ -41,9 +41,9 @@ lock: .venv/.base
 # Catalog texts reach gettext through a generated module; then the usual
 # makemessages / compilemessages (needs GNU gettext's msgfmt).
 messages: .venv/.base
-	$(V)/python manage.py catalog_messages
-	$(V)/python manage.py makemessages -l hi --no-obsolete --ignore=.venv --ignore=tests
-	$(V)/python manage.py compilemessages -l hi --ignore=.venv --ignore=staticfiles
+	DEBUG=1 $(V)/python manage.py catalog_messages
+	DEBUG=1 $(V)/python manage.py makemessages -l hi --no-obsolete --ignore=.venv --ignore=tests
+	DEBUG=1 $(V)/python manage.py compilemessages -l hi --ignore=.venv --ignore=staticfiles
 
 bench: .venv/.test
 	for b in bench/*.py; do $(V)/python $$b || exit 1; done
