@@ -92,20 +92,10 @@ def make_course(
 def consent_text(
     clinic: Clinic, kind: str = "treatment", indication: str = "hair_loss"
 ) -> ConsentText:
-    text, _ = ConsentText.objects.get_or_create(
-        clinic=clinic,
-        kind=kind,
-        indication=indication if kind == "treatment" else "",
-        language="en",
-        version=1,
-        defaults={
-            "title": f"Consent ({kind})",
-            "body": "Risks and alternatives.",
-            "content_hash": "test",
-            "published_at": timezone.now(),
-        },
-    )
-    return text
+    """The current text, as the consent pages publish it."""
+    from clinical.consents import current_text
+
+    return current_text(clinic, kind, indication if kind == "treatment" else "")
 
 
 def sign_consent(
@@ -192,7 +182,7 @@ def make_chart(
         charted_by=practitioner,
         charted_at=timezone.now(),
     )
-    lot = lot or make_lot(course.clinic, number=f"L{chart.pk}")
+    lot = lot or make_lot(course.clinic, number=f"CHART-{chart.pk}")
     for i in range(points):
         InjectionPoint.objects.create(
             clinic=course.clinic,

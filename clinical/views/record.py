@@ -9,8 +9,9 @@ the patient (django-simple-history) with the amendments, newest first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -34,6 +35,7 @@ from clinical.models import (
 )
 from clinics.models import Role
 from patients.models import Intake, Patient
+from scheduling.models import LIVE_STATUSES, Appointment
 
 
 def record_context(request: HttpRequest, slug: str, patient_id: int, what: str) -> dict[str, Any]:
@@ -67,8 +69,46 @@ def hub(request: HttpRequest, slug: str, patient_id: int) -> HttpResponse:
         photos=Photo.objects.filter(patient=patient).select_related("chart"),
         scores=OutcomeScore.objects.filter(patient=patient).select_related("chart"),
         amendments=Amendment.objects.filter(patient=patient).count(),
+        today=_todays_sessions(patient),
     )
     return render(request, "clinical/record/hub.html", context)
+
+
+@dataclass
+class TodaysSession:
+    appointment: Appointment
+    screening: ScreeningRecord | None  # the latest check-in screening, if any
+    chart: SessionChart | None
+
+
+def _todays_sessions(patient: Patient) -> list[TodaysSession]:
+    """The patient's live appointments today at the clinic, each with its
+    check-in screening and chart when they exist: where a session starts."""
+    today = patient.clinic.today()
+    tz = ZoneInfo(patient.clinic.time_zone)
+    start = datetime.combine(today, time.min, tz)
+    appointments = (
+        Appointment.objects.filter(
+            patient=patient,
+            starts_at__gte=start,
+            starts_at__lt=start + timedelta(days=1),
+            status__in=LIVE_STATUSES,
+        )
+        .select_related("service")
+        .order_by("starts_at")
+    )
+    sessions = []
+    for appointment in appointments:
+        screening = (
+            ScreeningRecord.objects.filter(
+                appointment=appointment, occasion=ScreeningRecord.Occasion.CHECK_IN
+            )
+            .order_by("-screened_at", "-pk")
+            .first()
+        )
+        chart = SessionChart.objects.filter(appointment=appointment).first()
+        sessions.append(TodaysSession(appointment, screening, chart))
+    return sessions
 
 
 @dataclass

@@ -244,6 +244,12 @@ def _check_in_form(appointment: Appointment, data: Any = None) -> CheckInForm:
     service_area = appointment.service.area
     if service_area in areas:
         initial["area"] = service_area
+    if courses is not None:
+        # The open course of the appointment's indication is the likely one.
+        likely = [c for c in courses if c.indication == appointment.service.indication]
+        likely = likely or list(courses)
+        if len(likely) == 1:
+            initial["course"] = likely[0].pk
     area_choices = [(a, gettext(catalog.areas[a].name)) for a in areas if a in catalog.areas]
     return CheckInForm(
         catalog,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils.html import escape
 import time_machine
 from django.test import Client
 from django.utils import timezone
@@ -422,7 +423,7 @@ def test_the_printable_record_holds_everything_needed_years_later(ready: Setup) 
             "HC-001",
             ready.lot.expiry.isoformat(),
             'id="chart-map"',
-            "Consent (treatment) v1",
+            escape(f"{chart.consent.text.title} v{chart.consent.text.version}"),
             "Session record",
         ):
             assert text in html, text
