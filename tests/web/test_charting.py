@@ -13,10 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils.html import escape
 import time_machine
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from clinical.models import (
     Amendment,
