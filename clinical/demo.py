@@ -26,10 +26,10 @@ from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import models, transaction
-from django.utils import translation
 from PIL import Image, ImageDraw, ImageFilter
 
 from accounts.models import User
+from clinical.consents import current_text
 from clinical.models import (
     Consent,
     ConsentText,
@@ -42,7 +42,6 @@ from clinical.models import (
     TreatmentCourse,
 )
 from clinics.models import Clinic, Device, DeviceKind, StaffMember
-from core import consent as consent_texts
 from core import intake as intake_codec
 from core.catalog.model import Catalog, Protocol
 from core.screening import ScreeningRequest, screen
@@ -456,91 +455,22 @@ def _screening(
 
 
 def _treatment_text(clinic: Clinic, catalog: Catalog, at: datetime) -> ConsentText:
-    """Version 1 of the clinic's English consent to treatment for the
-    indication, built by core.consent as the consent pages build it (the
-    same content hash, so the pages do not publish a version 2 of the same
-    words); the clinic's existing text if it has one."""
-    existing = (
-        ConsentText.objects.filter(
-            clinic=clinic, kind=ConsentText.Kind.TREATMENT, indication=INDICATION, language="en"
-        )
-        .order_by("-version")
-        .first()
-    )
-    if existing is not None:
-        return existing
-    treatment = consent_texts.treatment_consent(catalog, INDICATION, clinic.country)
-    return _save(
-        ConsentText(
-            clinic=clinic,
-            kind=ConsentText.Kind.TREATMENT,
-            indication=INDICATION,
-            version=1,
-            language="en",
-            title=treatment.title.render()[:200],
-            body=consent_texts.body(consent_texts.treatment_sections(treatment)),
-            risks=[
-                {
-                    "key": r.key,
-                    "name": r.name,
-                    "kind": r.kind,
-                    "advice": r.advice,
-                    "usual_course": [m.render() for m in r.usual_course],
-                    "see_doctor": r.see_doctor,
-                    "sources": list(r.sources),
-                }
-                for r in treatment.risks
-            ],
-            alternatives=[
-                {
-                    "key": a.key,
-                    "name": a.name,
-                    "summary": a.summary,
-                    "compared": a.compared,
-                    "sources": list(a.sources),
-                }
-                for a in treatment.alternatives
-            ],
-            sources=[
-                {"key": s.key, "title": s.title, "kind": s.kind, "url": s.url}
-                for s in treatment.sources
-            ],
-            content_hash=treatment.content_hash,
-            published_at=at,
-        ),
-        at,
-        None,
-    )
+    """The clinic's current consent text for the demo's indication, as the
+    consent pages publish it, dated back to ``at`` so it precedes the
+    signature."""
+    return _dated(current_text(clinic, ConsentText.Kind.TREATMENT, INDICATION), at)
 
 
 def _photo_text(clinic: Clinic, at: datetime) -> ConsentText:
-    """Version 1 of the clinic's English consent to photographs (core.consent),
-    or the clinic's existing one."""
-    existing = (
-        ConsentText.objects.filter(clinic=clinic, kind=ConsentText.Kind.PHOTOS, language="en")
-        .order_by("-version")
-        .first()
-    )
-    if existing is not None:
-        return existing
-    with translation.override("en"):
-        views = [str(label) for label in Photo.View.labels]
-    photos = consent_texts.photo_consent(views)
-    return _save(
-        ConsentText(
-            clinic=clinic,
-            kind=ConsentText.Kind.PHOTOS,
-            indication="",
-            version=1,
-            language="en",
-            title=photos.title.render(),
-            body=consent_texts.body(consent_texts.photo_sections(photos)),
-            content_hash=photos.content_hash,
-            published_at=at,
-        ),
-        at,
-        None,
-    )
+    """The clinic's current consent text for photographs, dated back to ``at``."""
+    return _dated(current_text(clinic, ConsentText.Kind.PHOTOS), at)
+
+
+def _dated(text: ConsentText, at: datetime) -> ConsentText:
+    if text.published_at > at:
+        ConsentText.objects.filter(pk=text.pk).update(published_at=at)
+        text.published_at = at
+    return text
 
 
 def _sign(
