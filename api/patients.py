@@ -29,7 +29,7 @@ from pydantic import ConfigDict, StrictInt
 
 from api.errors import ApiError
 from api.record_access import api_contacts, api_read, api_write
-from api.screenings import Answers, ErrorOut, MedicineIn
+from api.screenings import Answers, ErrorOut, answers_given
 from clinical.access import own_patient
 from clinical.models import ScreeningRecord, TreatmentCourse
 from clinical.screen import (
@@ -41,7 +41,7 @@ from clinical.screen import (
     shown_findings,
 )
 from core import intake as codec
-from core.screening import AnswerValue, InputProblem, MedicineAnswer
+from core.screening import InputProblem
 from mesoclinic.catalog import get_catalog
 from patients.intake import MAX_TEXT, answer_problems, new_intake
 from patients.models import Intake, Patient
@@ -208,22 +208,6 @@ def _record_out(record: ScreeningRecord) -> dict[str, Any]:
     }
 
 
-def _answers(given: Any) -> dict[str, AnswerValue]:
-    """The answers actually sent (a key left out is not answered)."""
-    answers: dict[str, AnswerValue] = {}
-    for key in given.model_fields_set:
-        value = getattr(given, key)
-        if isinstance(value, list):
-            value = tuple(
-                MedicineAnswer(m.medicine, m.last_dose, m.prescribed, m.ongoing)
-                if isinstance(m, MedicineIn)
-                else m
-                for m in value
-            )
-        answers[key] = value
-    return answers
-
-
 # Where clinical.screen names a model field, the API names its input.
 _FIELDS = {"course": "course_id", "appointment": "appointment_id", "intake": "intake"}
 
@@ -245,7 +229,7 @@ def _screen_error(exc: ScreenError) -> Exception:
 
 
 def _store_intake(patient: Patient, payload: IntakeIn, via: str, by: Any) -> Intake:
-    answers = _answers(payload.answers)
+    answers = answers_given(payload.answers)
     problems = answer_problems(get_catalog(), answers, patient.clinic.today())
     if problems:
         raise _refuse(problems)
@@ -387,7 +371,7 @@ def create_screening(request: HttpRequest, patient_id: int, payload: ScreeningRu
             record = check_in(
                 appointment=appointment,
                 by=request.user,
-                answers=_answers(payload.answers),
+                answers=answers_given(payload.answers),
                 area=payload.area,
                 course=course,
             )

@@ -24,7 +24,7 @@ from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
 from api.errors import ApiError
 from api.record_access import api_read, api_write
 from clinical.models import OutcomeScore, Photo, SessionChart, TreatmentCourse
-from clinical.photos import PhotoError, store_photo, views_for_chart
+from clinical.photos import PhotoError, photo_file, store_photo, views_for_chart
 from clinical.scores import Entry, ScoreError, chart_measures, course_progress, save_scores
 from core.catalog.model import Measure
 from core.outcomes import measures_for
@@ -229,14 +229,10 @@ def _photo(patient: Patient, photo_id: int) -> Photo:
     return photo
 
 
-def _file(field: Any, name: str) -> FileResponse:
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise ApiError(404, "The photo file is missing.", "photo_id") from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
+def _served(photo: Photo, thumbnail: bool = False) -> FileResponse:
+    response = photo_file(photo, thumbnail)
+    if response is None:
+        raise ApiError(404, "The photo file is missing.", "photo_id")
     return response
 
 
@@ -294,7 +290,7 @@ def photo_image(request: HttpRequest, patient_id: int, photo_id: int) -> FileRes
     """The stored photo (JPEG, without metadata). Not cached."""
     access = api_read(request, patient_id, f"photo {photo_id} (API)")
     photo = _photo(access.patient, photo_id)
-    return _file(photo.image, f"photo-{photo.pk}.jpg")
+    return _served(photo)
 
 
 @router.get(
@@ -306,7 +302,7 @@ def photo_thumbnail(request: HttpRequest, patient_id: int, photo_id: int) -> Fil
     """The photo's 320 px thumbnail (JPEG). Not cached."""
     access = api_read(request, patient_id, f"photo {photo_id} thumbnail (API)")
     photo = _photo(access.patient, photo_id)
-    return _file(photo.thumbnail, f"photo-{photo.pk}-thumbnail.jpg")
+    return _served(photo, thumbnail=True)
 
 
 # -- scores ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from api.errors import ApiError
-from clinical.access import RecordAccess, read_record, write_record
+from clinical.access import RecordGrant, read_record, write_record
 from clinics.access import staff_clinic
 from patients.models import Patient
 
@@ -30,7 +30,7 @@ def _slug(patient_id: int) -> str:
     return clinic_slug
 
 
-def api_read(request: HttpRequest, patient_id: int, what: str) -> RecordAccess:
+def api_read(request: HttpRequest, patient_id: int, what: str) -> RecordGrant:
     try:
         return read_record(request.user, _slug(patient_id), patient_id, what)
     except Http404:
@@ -39,7 +39,7 @@ def api_read(request: HttpRequest, patient_id: int, what: str) -> RecordAccess:
         raise ApiError(403, "Your role may not see clinical records.", "patient_id") from None
 
 
-def api_write(request: HttpRequest, patient_id: int) -> RecordAccess:
+def api_write(request: HttpRequest, patient_id: int) -> RecordGrant:
     try:
         return write_record(request.user, _slug(patient_id), patient_id)
     except Http404:

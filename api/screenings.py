@@ -167,9 +167,10 @@ def _refuse(problems: tuple[InputProblem, ...], where: str = "body") -> Validati
     )
 
 
-def _answers(payload: ScreeningIn) -> dict[str, AnswerValue]:
+def answers_given(given: Any) -> dict[str, AnswerValue]:
+    """The answers actually sent, as the core takes them (a key left out
+    is not answered)."""
     answers: dict[str, AnswerValue] = {}
-    given = payload.answers
     for key in given.model_fields_set:
         value = getattr(given, key)
         if isinstance(value, list):
@@ -204,7 +205,7 @@ def create_screening(request: HttpRequest, payload: ScreeningIn) -> dict[str, An
                 area=payload.area,
                 planned_date=payload.planned_date,
                 answered_on=today,
-                answers=_answers(payload),
+                answers=answers_given(payload.answers),
                 country=country,
                 protocol=payload.protocol,
             ),

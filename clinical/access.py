@@ -29,7 +29,9 @@ CLINICAL_WRITE_ROLES = frozenset({Role.PRACTITIONER})
 
 
 @dataclass(frozen=True)
-class RecordAccess:
+class RecordGrant:
+    """What a member of staff was granted on one patient's record."""
+
     clinic: Clinic
     member: StaffMember
     patient: Patient
@@ -46,7 +48,7 @@ def _patient(clinic: Clinic, patient_id: int) -> Patient:
     return patient
 
 
-def read_record(user: object, slug: str, patient_id: int, what: str) -> RecordAccess:
+def read_record(user: object, slug: str, patient_id: int, what: str) -> RecordGrant:
     """The record of patient ``patient_id`` at clinic ``slug``, for a member
     of staff allowed to read it; the read is logged as ``what`` (a page or
     endpoint name). Raises Http404 (not staff here, no such patient) or
@@ -58,14 +60,14 @@ def read_record(user: object, slug: str, patient_id: int, what: str) -> RecordAc
     AccessLog.objects.create(
         clinic=clinic, patient=patient, user=member.user, role=member.role, what=what[:100]
     )
-    return RecordAccess(clinic, member, patient)
+    return RecordGrant(clinic, member, patient)
 
 
-def write_record(user: object, slug: str, patient_id: int) -> RecordAccess:
+def write_record(user: object, slug: str, patient_id: int) -> RecordGrant:
     """As ``read_record``, for a change: practitioners only. Not logged as a
     read; the change itself is attributed (history, amendments)."""
     clinic, member = staff_clinic(user, slug, CLINICAL_WRITE_ROLES)
-    return RecordAccess(clinic, member, _patient(clinic, patient_id))
+    return RecordGrant(clinic, member, _patient(clinic, patient_id))
 
 
 def own_patient(request: HttpRequest) -> Patient:

@@ -98,8 +98,7 @@ def amend(
         if not diff:
             return None
         current.full_clean(exclude=[f.name for f in current._meta.fields if f.name not in diff])
-        # The history's reason column holds 100 characters; the Amendment keeps it whole.
-        current._change_reason = f"Amendment: {reason}"[:100]  # type: ignore[attr-defined]
+        current._change_reason = f"Amendment: {reason}"  # type: ignore[attr-defined]
         current.save()
         amendment = Amendment.objects.create(
             clinic_id=current.clinic_id,  # type: ignore[attr-defined]

@@ -23,9 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.dispatch import receiver
 from django.utils import timezone
-from simple_history.signals import pre_create_historical_record
 
 from clinical import gates
 from clinical.amend import AmendmentError, amend
@@ -94,16 +92,6 @@ class PointValues:
 class Charted:
     chart: SessionChart
     warnings: list[core.Issue] = field(default_factory=list)
-
-
-@receiver(pre_create_historical_record)
-def _fit_change_reason(sender: Any, history_instance: Any, **kwargs: Any) -> None:
-    # The history keeps at most 100 characters of a change reason; an
-    # amendment's reason is kept whole in its Amendment row.
-    if sender in (SessionChart.history.model, InjectionPoint.history.model):  # type: ignore[attr-defined]
-        reason = history_instance.history_change_reason
-        if reason and len(reason) > 100:
-            history_instance.history_change_reason = reason[:99] + "…"
 
 
 def _lot_facts(lot: Lot | None) -> core.LotFacts | None:

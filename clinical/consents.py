@@ -341,7 +341,7 @@ def withdraw(consent: Consent, reason: str, by: Any) -> Consent:
         locked.withdrawn_at = timezone.now()
         locked.withdrawal_reason = reason
         locked.withdrawal_recorded_by = by
-        locked._change_reason = f"Withdrawn: {reason}"[:100]  # type: ignore[attr-defined]
+        locked._change_reason = f"Withdrawn: {reason}"  # type: ignore[attr-defined]
         locked._history_user = by  # type: ignore[attr-defined]
         locked.save(update_fields=["withdrawn_at", "withdrawal_reason", "withdrawal_recorded_by"])
     consent.withdrawn_at = locked.withdrawn_at

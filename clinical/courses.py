@@ -233,8 +233,6 @@ def stop(course: TreatmentCourse, reason: str, by: Any) -> TreatmentCourse:
         locked.status = Status.STOPPED
         locked.stop_reason = reason
         locked.stopped_at = timezone.now()
-        _save(
-            locked, by, f"Course stopped: {reason}"[:100], ["status", "stop_reason", "stopped_at"]
-        )
+        _save(locked, by, f"Course stopped: {reason}", ["status", "stop_reason", "stopped_at"])
         _refresh(course, locked)
     return course

@@ -41,6 +41,7 @@ from clinical.models import (
     SessionChart,
     TreatmentCourse,
 )
+from clinical.screen import stored_finding
 from clinics.models import Clinic, Device, DeviceKind, StaffMember
 from core import intake as intake_codec
 from core.catalog.model import Catalog, Protocol
@@ -430,19 +431,7 @@ def _screening(
             protocol=course.protocol,
             planned_date=planned,
             verdict=result.verdict.value,
-            findings=[
-                {
-                    "code": f.code,
-                    "kind": f.kind,
-                    "verdict": f.verdict.value,
-                    "title": f.title,
-                    "message": f.message,
-                    "params": dict(f.params),
-                    "text": f.text,
-                    "sources": list(f.sources),
-                }
-                for f in result.findings
-            ],
+            findings=[stored_finding(f) for f in result.findings],
             screened_by=by,
             screened_at=at,
         ),

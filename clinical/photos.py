@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps
@@ -203,3 +204,18 @@ def store_photo(chart: SessionChart, view: str, phase: str, uploaded_file: Any, 
             photo.image.storage.delete(stored)
         raise
     return photo
+
+
+def photo_file(photo: Photo, thumbnail: bool = False) -> FileResponse | None:
+    """The stored photo (or its thumbnail) as a private, uncached response;
+    None when its file is missing. Callers check the reader first."""
+    field = photo.thumbnail if thumbnail else photo.image
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        return None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    name = f"photo-{photo.pk}-thumbnail.jpg" if thumbnail else f"photo-{photo.pk}.jpg"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response

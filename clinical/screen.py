@@ -382,7 +382,7 @@ def override(record: ScreeningRecord, reason: str, by: Any) -> ScreeningRecord:
         locked.overridden_by = by
         locked.overridden_at = timezone.now()
         # simple-history keeps 100 characters of a reason; the full one is on the row.
-        locked._change_reason = f"Override: {reason}"[:100]  # type: ignore[attr-defined]
+        locked._change_reason = f"Override: {reason}"  # type: ignore[attr-defined]
         locked.save(update_fields=["override_reason", "overridden_by", "overridden_at"])
     return locked
 

@@ -6,4 +6,4 @@ class MesoclinicConfig(AppConfig):
     verbose_name = "Mesoclinic"
 
     def ready(self) -> None:
-        from mesoclinic import checks  # noqa: F401  (registers the checks)
+        from mesoclinic import checks, history  # noqa: F401  (registers checks and receivers)

@@ -30,8 +30,3 @@ def indication_name(key: str) -> str:
 def area_names(keys: Iterable[str]) -> str:
     areas = get_catalog().areas
     return ", ".join(_name(areas.get(k), k) for k in keys)
-
-
-@register.filter
-def protocol_name(key: str) -> str:
-    return _name(get_catalog().protocols.get(key), key)

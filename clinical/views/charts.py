@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinical import gates
-from clinical.access import RecordAccess, write_record
+from clinical.access import write_record
 from clinical.amend import amendments_of
 from clinical.chart_forms import (
     PLAIN_ROWS,
@@ -48,22 +48,12 @@ from clinical.charting import (
 )
 from clinical.diagrams import DRAWINGS, map_points, zones_json
 from clinical.models import InjectionPoint, SessionChart, TreatmentCourse
-from clinical.views.record import record_context
+from clinical.views.record import record_context, write_context
 from clinics.models import Device
 from core.catalog.model import Catalog
 from mesoclinic.catalog import get_catalog
 from scheduling.models import Appointment
 from stock.models import Lot, Product
-
-
-def _context(access: RecordAccess) -> dict[str, Any]:
-    return {
-        "clinic": access.clinic,
-        "member": access.member,
-        "patient": access.patient,
-        "access": access,
-        "can_write": access.can_write,
-    }
 
 
 def _read(request: HttpRequest, slug: str, patient_id: int, what: str) -> dict[str, Any]:
@@ -74,7 +64,7 @@ def _write(request: HttpRequest, slug: str, patient_id: int, what: str) -> dict[
     """The context of a page that changes the record: a GET is a logged
     read by a practitioner; a POST is a write (practitioners only)."""
     if request.method == "POST":
-        return _context(write_record(request.user, slug, patient_id))
+        return write_context(request, slug, patient_id)
     # Refused before the read is logged: a manager never saw the form.
     write_record(request.user, slug, patient_id)
     return _read(request, slug, patient_id, what)

@@ -31,8 +31,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clinical.consents import ConsentError, current_text, sign, withdraw
 from clinical.models import Consent, ConsentText, TreatmentCourse
-from clinical.views.courses import course_view, patient_course, write_context
-from clinical.views.record import record_context
+from clinical.views.courses import course_view, patient_course
+from clinical.views.record import record_context, write_context
 from core.consent import parse_body
 from mesoclinic.catalog import get_catalog
 

@@ -23,11 +23,10 @@ from django.urls import path
 from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinical.access import write_record
 from clinical.courses import CourseError, complete, link_booking, start_course, stop
 from clinical.gates import valid_consent
 from clinical.models import Consent, SessionChart, TreatmentCourse
-from clinical.views.record import record_context
+from clinical.views.record import record_context, write_context
 from core.catalog.model import Catalog, IntRange, Protocol
 from core.course_limits import Problem, step_interval
 from core.planning import Message, NotOffered, PlanError, PlanPreview, PlanRequest, preview
@@ -39,17 +38,6 @@ from scheduling.models import Course as BookedCourse
 def translated(message: Message) -> str:
     text = gettext(message.text)
     return text % dict(message.params) if message.params else text
-
-
-def write_context(request: HttpRequest, slug: str, patient_id: int) -> dict[str, Any]:
-    access = write_record(request.user, slug, patient_id)
-    return {
-        "clinic": access.clinic,
-        "member": access.member,
-        "patient": access.patient,
-        "access": access,
-        "can_write": True,
-    }
 
 
 def patient_course(context: dict[str, Any], course_id: int) -> TreatmentCourse:

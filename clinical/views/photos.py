@@ -18,7 +18,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -28,23 +27,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clinical.access import CLINICAL_READ_ROLES, own_patient, write_record
 from clinical.gates import photo_consent
 from clinical.models import Photo, SessionChart
-from clinical.photos import PhotoError, store_photo, views_for_chart
+from clinical.photos import PhotoError, photo_file, store_photo, views_for_chart
 from clinical.views.record import record_context
 from clinics.access import staff_clinic
 from mesoclinic.catalog import get_catalog
 from patients.models import Patient
 
-CACHE_CONTROL = "private, no-store"
 
-
-def _file_response(field: FieldFile, name: str) -> FileResponse:
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The photo file is missing.") from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = CACHE_CONTROL
-    response["Content-Disposition"] = f'inline; filename="{name}"'
+def _served(photo: Photo, thumbnail: bool = False) -> FileResponse:
+    response = photo_file(photo, thumbnail)
+    if response is None:
+        raise Http404("The photo file is missing.")
     return response
 
 
@@ -167,7 +160,7 @@ def chart_photos(request: HttpRequest, slug: str, patient_id: int, chart_id: int
 def photo_image(request: HttpRequest, slug: str, patient_id: int, photo_id: int) -> FileResponse:
     context = record_context(request, slug, patient_id, f"photo {photo_id}")
     photo = _photo_of(context["patient"], photo_id)
-    return _file_response(photo.image, f"photo-{photo.pk}.jpg")
+    return _served(photo)
 
 
 @login_required
@@ -181,7 +174,7 @@ def photo_thumbnail(
     if patient is None:
         raise Http404("No such patient.")
     photo = _photo_of(patient, photo_id)
-    return _file_response(photo.thumbnail, f"photo-{photo.pk}-thumbnail.jpg")
+    return _served(photo, thumbnail=True)
 
 
 def _side(chart: SessionChart | None, view: str, phase: str) -> dict[str, Any] | None:
@@ -258,14 +251,14 @@ def compare(request: HttpRequest, slug: str, patient_id: int) -> HttpResponse:
 @require_GET
 def own_photo_image(request: HttpRequest, photo_id: int) -> FileResponse:
     photo = _photo_of(own_patient(request), photo_id)
-    return _file_response(photo.image, f"photo-{photo.pk}.jpg")
+    return _served(photo)
 
 
 @login_required
 @require_GET
 def own_photo_thumbnail(request: HttpRequest, photo_id: int) -> FileResponse:
     photo = _photo_of(own_patient(request), photo_id)
-    return _file_response(photo.thumbnail, f"photo-{photo.pk}-thumbnail.jpg")
+    return _served(photo, thumbnail=True)
 
 
 urlpatterns: list[URLPattern] = [

@@ -21,7 +21,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from clinical.access import read_record
+from clinical.access import RecordGrant, read_record, write_record
 from clinical.models import (
     Amendment,
     Consent,
@@ -38,10 +38,9 @@ from patients.models import Intake, Patient
 from scheduling.models import LIVE_STATUSES, Appointment
 
 
-def record_context(request: HttpRequest, slug: str, patient_id: int, what: str) -> dict[str, Any]:
-    """The base context of every record page: clinic, member, patient,
-    whether the reader may write. Logs the read."""
-    access = read_record(request.user, slug, patient_id, what)
+def access_context(access: RecordGrant) -> dict[str, Any]:
+    """The base context of every record page: clinic, member, patient, and
+    whether the reader may write."""
     return {
         "clinic": access.clinic,
         "member": access.member,
@@ -49,6 +48,16 @@ def record_context(request: HttpRequest, slug: str, patient_id: int, what: str) 
         "access": access,
         "can_write": access.can_write,
     }
+
+
+def record_context(request: HttpRequest, slug: str, patient_id: int, what: str) -> dict[str, Any]:
+    """``access_context`` for a reader of the record; logs the read."""
+    return access_context(read_record(request.user, slug, patient_id, what))
+
+
+def write_context(request: HttpRequest, slug: str, patient_id: int) -> dict[str, Any]:
+    """``access_context`` for a change to the record: practitioners only."""
+    return access_context(write_record(request.user, slug, patient_id))
 
 
 @login_required
@@ -97,17 +106,17 @@ def _todays_sessions(patient: Patient) -> list[TodaysSession]:
         .select_related("service")
         .order_by("starts_at")
     )
-    sessions = []
-    for appointment in appointments:
-        screening = (
-            ScreeningRecord.objects.filter(
-                appointment=appointment, occasion=ScreeningRecord.Occasion.CHECK_IN
-            )
-            .order_by("-screened_at", "-pk")
-            .first()
-        )
-        chart = SessionChart.objects.filter(appointment=appointment).first()
-        sessions.append(TodaysSession(appointment, screening, chart))
+    appointments = list(appointments)
+    # Two queries for the day, not two per appointment.
+    screenings: dict[int, ScreeningRecord] = {}
+    for record in ScreeningRecord.objects.filter(
+        appointment__in=appointments, occasion=ScreeningRecord.Occasion.CHECK_IN
+    ).order_by("screened_at", "pk"):
+        screenings[record.appointment_id] = record  # type: ignore[index]  # the latest wins
+    charts = {
+        c.appointment_id: c for c in SessionChart.objects.filter(appointment__in=appointments)
+    }
+    sessions = [TodaysSession(a, screenings.get(a.pk), charts.get(a.pk)) for a in appointments]
     return sessions
 
 

@@ -27,7 +27,6 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinical.access import write_record
 from clinical.models import ScreeningRecord
 from clinical.screen import (
     STOPPING,
@@ -43,7 +42,7 @@ from clinical.screen import (
     shown_findings,
 )
 from clinical.screening_forms import CheckInForm, ConsultationForm, OverrideForm, open_courses
-from clinical.views.record import record_context
+from clinical.views.record import record_context, write_context
 from core import intake as codec
 from core.screening import ScreeningInputError
 from mesoclinic.catalog import get_catalog
@@ -52,25 +51,13 @@ from patients.intake import answer_rows, form_initial, latest_intake, new_intake
 from patients.models import Intake
 from scheduling.models import Appointment
 
-
-def _write_context(request: HttpRequest, slug: str, patient_id: int) -> dict[str, Any]:
-    access = write_record(request.user, slug, patient_id)
-    return {
-        "clinic": access.clinic,
-        "member": access.member,
-        "patient": access.patient,
-        "access": access,
-        "can_write": True,
-    }
-
-
 # -- intake -------------------------------------------------------------------
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake_new(request: HttpRequest, slug: str, patient_id: int) -> HttpResponse:
-    context = _write_context(request, slug, patient_id)
+    context = write_context(request, slug, patient_id)
     patient = context["patient"]
     catalog = get_catalog()
     today = context["clinic"].today()
@@ -131,7 +118,7 @@ def _shown(record: ScreeningRecord) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def screen_new(request: HttpRequest, slug: str, patient_id: int) -> HttpResponse:
-    context = _write_context(request, slug, patient_id)
+    context = write_context(request, slug, patient_id)
     patient, clinic = context["patient"], context["clinic"]
     catalog = get_catalog()
     context["latest"] = latest_intake(patient)
@@ -187,7 +174,7 @@ def screening_detail(
 def screening_override(
     request: HttpRequest, slug: str, patient_id: int, screening_id: int
 ) -> HttpResponse:
-    context = _write_context(request, slug, patient_id)
+    context = write_context(request, slug, patient_id)
     record = _record(context["patient"], screening_id)
     form = OverrideForm(request.POST)
     if form.is_valid():
@@ -267,7 +254,7 @@ def _check_in_form(appointment: Appointment, data: Any = None) -> CheckInForm:
 def session_check_in(
     request: HttpRequest, slug: str, patient_id: int, appointment_id: int
 ) -> HttpResponse:
-    context = _write_context(request, slug, patient_id)
+    context = write_context(request, slug, patient_id)
     patient, clinic = context["patient"], context["clinic"]
     appointment = (
         Appointment.objects.filter(pk=appointment_id, patient=patient, clinic=clinic)

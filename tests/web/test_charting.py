@@ -30,6 +30,7 @@ from clinics.models import Device, DeviceKind, StaffMember
 from scheduling.models import Appointment, Service
 from scheduling.models import Status as AppointmentStatus
 from stock.models import Lot
+from tests.clients import login, post_json
 from tests.clinical_factories import make_chart, make_course, make_lot, make_screening, sign_consent
 from tests.conftest import People
 
@@ -73,12 +74,6 @@ def prepare(people: People, consent: bool = True, verdict: str | None = "eligibl
 @pytest.fixture
 def ready(people: People) -> Setup:
     return prepare(people)
-
-
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def points(lot: Lot, n: int = 2, **changes: Any) -> list[dict[str, Any]]:
@@ -131,10 +126,6 @@ def body(lot: Lot, course: TreatmentCourse, **extra: Any) -> dict[str, Any]:
         "points": points(lot),
         **extra,
     }
-
-
-def post_json(client: Client, url: str, data: dict[str, Any]) -> Any:
-    return client.post(url, json.dumps(data), content_type="application/json")
 
 
 def written() -> tuple[int, int, int]:

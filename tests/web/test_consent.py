@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import os
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -15,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
 from PIL import Image
 
 import clinical.consents as consents_module
@@ -23,6 +21,7 @@ from clinical.consents import ConsentError, current_text, sign, withdraw
 from clinical.gates import photo_consent, session_blockers, valid_consent
 from clinical.models import Consent, ConsentText, RecordAccess
 from mesoclinic.catalog import get_catalog
+from tests.clients import api, login, post_json, record
 from tests.clinical_factories import make_course, signature_png
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
@@ -33,24 +32,6 @@ MORNING = datetime(2026, 11, 23, 9, 30, tzinfo=KOLKATA)
 def monday_morning() -> Any:
     with time_machine.travel(MORNING, tick=False):
         yield
-
-
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def record(people: Any, rest: str = "") -> str:
-    return f"/staff/{people.clinic.slug}/patients/{people.patient.pk}/record/{rest}"
-
-
-def api(people: Any, rest: str = "") -> str:
-    return f"/api/v1/patients/{people.patient.pk}/{rest}"
-
-
-def post_json(client: Client, url: str, body: dict[str, Any] | None = None) -> Any:
-    return client.post(url, json.dumps(body or {}), content_type="application/json")
 
 
 def data_url(png: bytes, kind: str = "png") -> str:

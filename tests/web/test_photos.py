@@ -18,6 +18,7 @@ from PIL import ExifTags, Image
 
 from clinical.models import Photo, RecordAccess, SessionChart
 from clinical.photos import MAX_BYTES, PhotoError, store_photo
+from tests.clients import login
 from tests.clinical_factories import make_chart, make_course, sign_consent
 from tests.conftest import People
 
@@ -68,12 +69,6 @@ def png_bytes() -> bytes:
 
 def upload(data: bytes, name: str = "IMG_2019_home.jpg", kind: str = "image/jpeg") -> Any:
     return SimpleUploadedFile(name, data, content_type=kind)
-
-
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def charted(people: People, photo_consent: bool = True, session: int = 1) -> SessionChart:

@@ -352,6 +352,22 @@ FRONT_DESK_MAY = {("GET", "/patients/{patient_id}")}
 # -- the staff pages ---------------------------------------------------------------------------
 
 
+def test_the_enumerations_find_the_record_pages_and_endpoints() -> None:
+    """The tests below are only as wide as these lists: an enumeration that
+    broke and found nothing would make them pass by testing nothing."""
+    pages = {p.name for p in pages_of("clinical")}
+    assert {
+        "clinical:record",
+        "clinical:chart",
+        "clinical:chart_new",
+        "clinical:photo_image",
+    } <= pages
+    operations = {(o.method, o.path) for o in record_operations()}
+    assert ("POST", "/api/v1/patients/{patient_id}/charts") in operations
+    assert ("GET", "/api/v1/me/record") in operations
+    assert len(operations) >= 25
+
+
 @pytest.mark.parametrize("page", pages_of("clinical"), ids=lambda p: p.name)
 def test_each_record_page_refuses_everyone_but_the_clinics_clinicians(
     people: People, records: tuple[Record, Record], page: Page

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -15,14 +14,9 @@ from django.utils import timezone
 
 from clinical.amend import amendments_of
 from clinical.models import Amendment, OutcomeScore, SessionChart
+from tests.clients import login, post_json
 from tests.clinical_factories import make_chart, make_course
 from tests.conftest import People
-
-
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def hair_chart(people: People, session: int = 1) -> SessionChart:
@@ -353,10 +347,6 @@ def test_the_record_hub_shows_the_latest_scores_and_links_to_progress(people: Pe
 
 def api_scores(chart: SessionChart) -> str:
     return f"/api/v1/patients/{chart.patient_id}/charts/{chart.pk}/scores"
-
-
-def post_json(client: Client, url: str, body: dict[str, Any]) -> Any:
-    return client.post(url, body, content_type="application/json")
 
 
 def test_the_api_records_scores_and_refuses_each_wrong_one_naming_it(people: People) -> None:

@@ -4,19 +4,18 @@ shown only to those who may read the record."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
 
 from clinical.courses import CourseError, complete, link_booking, mark_active, stop
 from clinical.models import RecordAccess, TreatmentCourse
 from scheduling.models import Course as BookedCourse
 from scheduling.models import Service
+from tests.clients import api, login, post_json, record
 from tests.clinical_factories import make_course
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
@@ -27,24 +26,6 @@ NOON = datetime(2026, 11, 23, 12, 0, tzinfo=KOLKATA)
 def monday_noon() -> Any:
     with time_machine.travel(NOON, tick=False):
         yield
-
-
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def record(people: Any, rest: str = "") -> str:
-    return f"/staff/{people.clinic.slug}/patients/{people.patient.pk}/record/{rest}"
-
-
-def api(people: Any, rest: str = "") -> str:
-    return f"/api/v1/patients/{people.patient.pk}/{rest}"
-
-
-def post_json(client: Client, url: str, body: dict[str, Any] | None = None) -> Any:
-    return client.post(url, json.dumps(body or {}), content_type="application/json")
 
 
 def taper_form(**changes: Any) -> dict[str, Any]:
