@@ -269,6 +269,14 @@ class SessionChart(models.Model):
     device = models.ForeignKey(
         Device, on_delete=models.PROTECT, null=True, blank=True, related_name="charts"
     )
+    # The device's last recorded cleaning before the session (stock.DeviceCleaning).
+    device_cleaning = models.ForeignKey(
+        "stock.DeviceCleaning",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charts",
+    )
     needle_gauge = models.PositiveSmallIntegerField(null=True, blank=True)
     needle_length_mm = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     depth = models.CharField(max_length=40, help_text=_("A catalog depth tier key."))

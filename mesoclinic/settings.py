@@ -58,7 +58,10 @@ INSTALLED_APPS = [
     "tokens",
     "stock",
     "clinical",
+    "messaging",
+    "safety",
     "api",
+    "django_tasks_db",
     "simple_history",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -197,6 +200,16 @@ else:
             },
         }
     }
+
+# Background work (messages): Django's tasks framework, stored in the
+# database and run by `manage.py db_worker` (django-tasks-db). Nothing is
+# lost while the worker is down: due tasks run when it comes back.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 # Security: on unless DEBUG. Behind a TLS-terminating proxy, set
 # SECURE_PROXY_SSL_HEADER=1 so Django trusts X-Forwarded-Proto.

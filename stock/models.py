@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from clinics.models import Clinic
+from clinics.models import Clinic, Device
 
 
 class Product(models.Model):
@@ -30,6 +31,9 @@ class Product(models.Model):
     )
     actives = models.JSONField(default=list, blank=True, help_text=_("Catalog active keys."))
     unit = models.CharField(max_length=10, default="ml")
+    # At or below this much on hand (in ``unit``, usable lots only) the
+    # product is on the low-stock list; 0: never.
+    reorder_level = models.DecimalField(max_digits=10, decimal_places=3, default=0)
     active = models.BooleanField(default=True)
     history = HistoricalRecords()
 
@@ -73,3 +77,155 @@ class Lot(models.Model):
         """Whether the lot may be used on ``day``: not past its expiry (the
         last day printed is still good) and not recalled."""
         return self.recalled_at is None and day <= self.expiry
+
+
+USER = settings.AUTH_USER_MODEL
+
+
+class MovementKind(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    USED = "used", _("Used at a session")
+    WASTED = "wasted", _("Wasted or discarded")
+    RETURNED = "returned", _("Returned to the supplier")
+    ADJUSTED = "adjusted", _("Stock count correction")
+
+
+class StockMovement(models.Model):
+    """Stock in (positive ``quantity``) or out (negative), in the product's
+    unit. What is on hand of a lot is the sum of its movements; a session's
+    use is written by charting it (``chart``)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=10, choices=MovementKind.choices)
+    quantity = models.DecimalField(max_digits=10, decimal_places=3)
+    chart = models.ForeignKey(
+        "clinical.SessionChart",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stock_movements",
+    )
+    note = models.CharField(max_length=200, blank=True)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["lot", "at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(quantity=0), name="movement_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="received", quantity__gt=0)
+                    | models.Q(kind__in=["used", "wasted", "returned"], quantity__lt=0)
+                    | models.Q(kind="adjusted")
+                ),
+                name="movement_sign_fits_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity} of {self.lot}"
+
+
+class CleaningMethod(models.TextChoices):
+    AUTOCLAVE = "autoclave", _("Steam sterilisation (autoclave)")
+    CHEMICAL = "chemical", _("High-level chemical disinfection")
+    SINGLE_USE_PARTS = "single_use", _("New sterile single-use parts fitted")
+
+
+class DeviceCleaning(models.Model):
+    """One recorded cleaning and sterilisation of a reusable device. A
+    session charts the cleaning its device had before it, so a faulty
+    cleaning (an outbreak was traced to a gun cleaned with tap water,
+    DOMAIN.md) leads to every session that used the device after it.
+    ``cycle`` is the steriliser's cycle or batch number, shared by every
+    device cleaned in that cycle."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="cleanings")
+    cleaned_at = models.DateTimeField()
+    method = models.CharField(max_length=20, choices=CleaningMethod.choices)
+    cycle = models.CharField(max_length=80, blank=True, help_text=_("Steriliser cycle or batch."))
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    notes = models.TextField(blank=True)
+    recorded_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-cleaned_at", "-pk"]
+        indexes = [models.Index(fields=["device", "cleaned_at"]), models.Index(fields=["cycle"])]
+
+    def __str__(self) -> str:
+        return f"{self.device} cleaned {self.cleaned_at:%Y-%m-%d %H:%M} ({self.method})"
+
+
+class RecallKind(models.TextChoices):
+    LOT = "lot", _("Product lot")
+    CLEANING = "cleaning", _("Device cleaning cycle")
+
+
+class RecallStatus(models.TextChoices):
+    RECALLED = "recalled", _("Recalled")
+    SUSPECT = "suspect", _("Suspect (e.g. counterfeit)")
+
+
+class Recall(models.Model):
+    """A recalled or suspect lot, or a faulty cleaning cycle: who received
+    it is found through the charts, and each patient told is recorded."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="recalls")
+    kind = models.CharField(max_length=10, choices=RecallKind.choices)
+    status = models.CharField(max_length=10, choices=RecallStatus.choices)
+    reason = models.TextField()
+    lots = models.ManyToManyField(Lot, related_name="recalls", blank=True)
+    cleanings = models.ManyToManyField(DeviceCleaning, related_name="recalls", blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="recall_has_a_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_status_display().lower()}: {self.reason[:60]}"
+
+
+class NoticeHow(models.TextChoices):
+    MESSAGE = "message", _("Message")
+    PHONE = "phone", _("Telephone")
+    IN_PERSON = "in_person", _("In person")
+    LETTER = "letter", _("Letter")
+
+
+class RecallNotice(models.Model):
+    """One patient affected by a recall, and whether and how they were told."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.PROTECT, related_name="notices")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="recall_notices"
+    )
+    charts = models.ManyToManyField("clinical.SessionChart", related_name="recall_notices")
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    told_at = models.DateTimeField(null=True, blank=True)
+    told_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    how = models.CharField(max_length=10, choices=NoticeHow.choices, blank=True)
+    note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["patient__last_name", "patient__first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "patient"], name="one_notice_per_patient"),
+        ]

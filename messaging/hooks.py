@@ -1,0 +1,1 @@
+"""Signal receivers that schedule messages when appointments and charts change."""
