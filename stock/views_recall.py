@@ -1,0 +1,3 @@
+"""Recall pages (filled by the recall work)."""
+
+recall_urlpatterns: list = []
