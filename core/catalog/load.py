@@ -26,6 +26,7 @@ from core.catalog.model import (
     Evidence,
     EvidenceLevel,
     FloatRange,
+    FollowUpStep,
     Indication,
     IntRange,
     Measure,
@@ -49,6 +50,7 @@ from core.catalog.model import (
     Technique,
     Topic,
     Verdict,
+    WarningSign,
 )
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -558,6 +560,30 @@ def load_catalog(directory: Path | None = None) -> Catalog:
 
     measures = _build(d, "measures", make_measure)
 
+    warning_signs = _build(
+        d,
+        "warning_signs",
+        lambda k, e: WarningSign(
+            key=k,
+            question=e.text("question"),
+            advice=e.text("advice"),
+            emergency=e.boolean("emergency", False),
+            sources=e.sources(),
+        ),
+    )
+
+    follow_ups = _build(
+        d,
+        "follow_ups",
+        lambda k, e: FollowUpStep(
+            key=k,
+            after_hours=e.integer("after_hours"),
+            anchor=cast(Any, e.choice("anchor", ("session", "last_session"))),
+            asks=e.text("asks"),
+            sources=e.sources(),
+        ),
+    )
+
     catalog = Catalog(
         sources=sources,
         areas=areas,
@@ -576,6 +602,8 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         regulations=regulations,
         topics=topics,
         measures=measures,
+        warning_signs=warning_signs,
+        follow_ups=follow_ups,
     )
     from core.catalog.validate import validate
 

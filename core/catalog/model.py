@@ -314,6 +314,30 @@ class SideEffect:
 
 
 @dataclass(frozen=True)
+class WarningSign:
+    """A sign a patient ticks when reporting a side effect; any one makes
+    the report urgent. ``emergency``: call the local emergency number first."""
+
+    key: str
+    question: str
+    advice: str
+    emergency: bool
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowUpStep:
+    """A follow-up check-in, ``after_hours`` after the end of the session
+    or of the course's latest session (``anchor``)."""
+
+    key: str
+    after_hours: int
+    anchor: Literal["session", "last_session"]
+    asks: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AftercareRule:
     key: str
     text: str
@@ -455,6 +479,8 @@ class Catalog:
     regulations: dict[str, Regulation]
     topics: dict[str, Topic]
     measures: dict[str, Measure]
+    warning_signs: dict[str, WarningSign]
+    follow_ups: dict[str, FollowUpStep]
 
     @cached_property
     def texts(self) -> tuple[str, ...]:

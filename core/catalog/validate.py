@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.catalog.load import CatalogError
-from core.catalog.model import Catalog, Measure, Scope, Verdict
+from core.catalog.model import Catalog, FollowUpStep, Measure, Scope, Verdict
 
 
 def _refs(where: str, kind: str, keys: Iterable[str], known: Iterable[str]) -> None:
@@ -209,6 +209,24 @@ def validate(c: Catalog) -> None:
         _sources(c, where, r.sources)
         _scope(c, where, r.scope)
 
+    for sign in c.warning_signs.values():
+        _sources(c, f"warning_signs.toml [{sign.key}]", sign.sources)
+
+    last_step: FollowUpStep | None = None
+    for step in c.follow_ups.values():
+        where = f"follow_ups.toml [{step.key}]"
+        _sources(c, where, step.sources)
+        if step.after_hours <= 0:
+            raise CatalogError(f"{where}: after_hours must be after the session")
+        # The file's order is the order they go out, within each anchor.
+        if (
+            last_step is not None
+            and last_step.anchor == step.anchor
+            and step.after_hours <= last_step.after_hours
+        ):
+            raise CatalogError(f"{where}: comes before [{last_step.key}] in time")
+        last_step = step
+
     for pr in c.prices.values():
         where = f"prices.toml [{pr.key}]"
         _sources(c, where, pr.sources)
@@ -319,6 +337,10 @@ def collect_texts(c: Catalog) -> tuple[str, ...]:
         add(se.name, se.advice, se.see_doctor)
     for r in c.aftercare.values():
         add(r.text)
+    for sign in c.warning_signs.values():
+        add(sign.question, sign.advice)
+    for step in c.follow_ups.values():
+        add(step.asks)
     for pr in c.prices.values():
         add(pr.note)
     for option in c.alternatives.values():

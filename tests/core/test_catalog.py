@@ -172,11 +172,19 @@ def test_mycobacterial_infection_is_a_red_flag_from_one_to_twelve_weeks(
 
 def test_red_flags_are_the_serious_ones(catalog: Catalog) -> None:
     red = {k for k, se in catalog.side_effects.items() if se.red_flag}
-    assert red == {"mycobacterial_infection", "allergic_reaction", "skin_ulceration", "dysphagia"}
+    assert red == {
+        "mycobacterial_infection",
+        "allergic_reaction",
+        "skin_ulceration",
+        "dysphagia",
+        # Signs of infection and nodules reach the clinic at once (triage).
+        "infection",
+        "nodules",
+    }
 
 
 def test_effects_that_are_neither_expected_nor_red_flags_go_for_review(catalog: Catalog) -> None:
-    for key in ("nausea", "rash", "dark_patches", "scars", "infection", "nodules", "granulomas"):
+    for key in ("nausea", "rash", "dark_patches", "scars", "granulomas"):
         se = catalog.side_effects[key]
         assert not se.expected and not se.red_flag, key
         assert se.see_doctor, key

@@ -40,7 +40,8 @@ def test_the_hair_loss_consent_lists_the_catalogs_side_effects_with_their_source
     assert risks["redness"].kind == "expected"
     assert [m.render() for m in risks["redness"].usual_course] == ["Usually lasts 2 to 6 hours"]
     assert [m.render() for m in risks["swelling"].usual_course] == ["Usually lasts 2 to 3 days"]
-    assert risks["nodules"].kind == "review"
+    assert risks["nodules"].kind == "urgent"
+    assert risks["rash"].kind == "review"
     assert risks["mycobacterial_infection"].kind == "urgent"
     assert risks["mycobacterial_infection"].usual_course == ()
     # Expected effects first, then those for review, then the red flags.
