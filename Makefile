@@ -20,9 +20,14 @@ PORT ?= 8000
 
 venv: .venv/.base
 
+# The task worker (messages) runs in the background beside the server and
+# stops with it; first, anything due that lost its task is sent.
 run: .venv/.base
 	DEBUG=1 $(V)/python manage.py migrate --no-input -v 0
 	DEBUG=1 $(V)/python manage.py load_demo
+	DEBUG=1 $(V)/python manage.py send_due_messages
+	DEBUG=1 $(V)/python manage.py db_worker --no-reload -v 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(V)/python manage.py runserver $(HOST):$(PORT)
 
 test: .venv/.test

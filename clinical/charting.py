@@ -8,15 +8,24 @@ usable on the session day, the clinic's own products, points on the
 drawing). It records the consent and the screening that allowed it, makes
 a planned course active, and completes a checked-in appointment.
 
+A chart takes what it used out of stock (stock.stock.take_for_chart: one
+"used" movement per lot, in the same transaction) and never waits for the
+stock record: a lot without recorded stock is a warning, not a refusal. A
+session with a device needs the device's last cleaning recorded before the
+session starts (stock.cleaning); the chart keeps that cleaning. One cleaning
+serving several sessions is a warning: the practitioner judges.
+
 A written chart never changes silently: ``amend_chart`` and ``amend_point``
 go through clinical.amend (an Amendment with who, when and why, and the
-row's history), after the same checks as when it was charted.
+row's history), after the same checks as when it was charted; an amended
+lot or volume writes compensating stock movements, and an amended device
+brings its own last cleaning.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +42,9 @@ from core import charting as core
 from mesoclinic.catalog import get_catalog
 from scheduling.models import Appointment
 from scheduling.models import Status as AppointmentStatus
-from stock.models import Lot, Product
+from stock import stock
+from stock.cleaning import cleaning_before, no_cleaning_message, reuse_warning
+from stock.models import DeviceCleaning, Lot, Product
 
 
 class ChartError(Exception):
@@ -153,6 +164,33 @@ def _check_device(clinic_id: int, technique: str, device_id: int | None) -> Devi
                 )
             )
     return device
+
+
+def _check_cleaning(device: Device | None, start: datetime) -> DeviceCleaning | None:
+    """The device's last cleaning before the session starts; refused when
+    none is recorded."""
+    if device is None:
+        return None
+    cleaning = cleaning_before(device, start)
+    if cleaning is None:
+        _refuse(core.Issue("device", "device_not_cleaned", no_cleaning_message(device)))
+    elif cleaning.recalls.exists():
+        # A recalled cleaning (tap water, a failed steriliser cycle) is no
+        # cleaning: the device must be cleaned again before the next patient.
+        _refuse(
+            core.Issue(
+                "device",
+                "cleaning_recalled",
+                f"The last recorded cleaning of {device.name} has been recalled: "
+                "clean it again, and record that cleaning, before using it.",
+            )
+        )
+    return cleaning
+
+
+def session_start(appointment: Appointment | None) -> datetime:
+    """When the session started: its appointment's start, else now."""
+    return appointment.starts_at if appointment is not None else timezone.now()
 
 
 def _check_appointment(
@@ -309,6 +347,7 @@ def chart_session(
             if check.errors:
                 _refuse(check.errors[0], list(check.errors))
             device = _check_device(course.clinic_id, values.technique, values.device_id)
+            cleaning = _check_cleaning(device, session_start(appointment))
             member = StaffMember.objects.get(clinic=course.clinic, user=by)
             consent = gates.valid_consent(course)
             screening = gates.session_screening(course, appointment, day)
@@ -325,6 +364,7 @@ def chart_session(
                 area=area,
                 technique=values.technique,
                 device=device,
+                device_cleaning=cleaning,
                 needle_gauge=values.needle_gauge,
                 needle_length_mm=values.needle_length_mm,
                 depth=values.depth,
@@ -358,10 +398,14 @@ def chart_session(
                 rows.append(row)
             for row in rows:
                 row.save()
+            warnings = list(check.warnings) + stock.take_for_chart(chart, by)
+            reused = reuse_warning(chart)
+            if reused is not None:
+                warnings.append(reused)
             _mark_active(course, by)
             if appointment is not None:
                 _complete(appointment, number, by)
-            return Charted(chart, list(check.warnings))
+            return Charted(chart, warnings)
     except IntegrityError:
         # Another practitioner charted the same session at the same moment.
         raise ChartError(
@@ -377,24 +421,38 @@ def chart_session(
 
 def usable_products(clinic_id: int, day: date) -> list[dict[str, Any]]:
     """The clinic's active products, each with its lots usable on ``day``
-    (not recalled, not past expiry), for the map's selects."""
-    lots = (
-        Lot.objects.filter(
-            product__clinic_id=clinic_id,
-            product__active=True,
-            recalled_at__isnull=True,
-            expiry__gte=day,
-        )
-        .order_by("expiry", "number")
-        .values("id", "product_id", "number", "expiry")
-    )
+    (not recalled, not past expiry), first expiry first, for the map's
+    selects. Each lot has its recorded ``on_hand`` (a string, in the
+    product's unit) and ``suggested``: the lot to use first (the first
+    expiry with stock on hand, stock.suggest_lot), at most one per product.
+    A product from a supplier the maker does not authorise has a
+    ``warning``. Two queries."""
+    lots = stock.with_on_hand(
+        stock.usable_lots(clinic_id, day).filter(product__active=True)
+    ).values("id", "product_id", "number", "expiry", "on_hand")
     by_product: dict[int, list[dict[str, Any]]] = {}
     for lot in lots:
-        by_product.setdefault(lot["product_id"], []).append(
-            {"id": lot["id"], "number": lot["number"], "expiry": lot["expiry"].isoformat()}
+        found = by_product.setdefault(lot["product_id"], [])
+        have = Decimal(lot["on_hand"])
+        found.append(
+            {
+                "id": lot["id"],
+                "number": lot["number"],
+                "expiry": lot["expiry"].isoformat(),
+                "on_hand": stock.amount(have),
+                # The same order as stock.suggest_lot: the first with stock.
+                "suggested": have > 0 and not any(other["suggested"] for other in found),
+            }
         )
     return [
-        {"id": p.pk, "name": str(p), "unit": p.unit, "lots": by_product.get(p.pk, [])}
+        {
+            "id": p.pk,
+            "name": str(p),
+            "unit": p.unit,
+            "authorised_supplier": p.authorised_supplier,
+            "warning": "" if p.authorised_supplier else stock.COUNTERFEIT_WARNING,
+            "lots": by_product.get(p.pk, []),
+        }
         for p in Product.objects.filter(clinic_id=clinic_id, active=True).order_by("name")
     ]
 
@@ -432,7 +490,19 @@ def chart_check(chart: SessionChart) -> core.ChartCheck:
             for p in points
         ),
     )
-    return core.check_chart(get_catalog(), draft)
+    check = core.check_chart(get_catalog(), draft)
+    return core.ChartCheck(check.errors, check.warnings + tuple(record_warnings(chart)))
+
+
+def record_warnings(chart: SessionChart) -> list[core.Issue]:
+    """What the chart's stock and device record point out, as when it was
+    charted: a lot without enough recorded stock, a device cleaning that
+    had already served another session."""
+    warnings = stock.chart_stock_warnings(chart)
+    reused = reuse_warning(chart)
+    if reused is not None:
+        warnings.append(reused)
+    return warnings
 
 
 # -- amendments ----------------------------------------------------------------------------
@@ -510,7 +580,30 @@ def amend_chart(
         if name in changes:
             changes[name] = (changes[name] or "").strip()
     _decimals(SessionChart, changes)
-    return _amend(chart, changes, reason, by)
+    new_device = changes.get("device", chart.device)
+    if getattr(new_device, "pk", None) == chart.device_id:
+        return _amend(chart, changes, reason, by)
+    # Another device: it needs its own cleaning before the session, and the
+    # chart then keeps that cleaning.
+    cleaning = _check_cleaning(new_device, _chart_start(chart))
+    with transaction.atomic():
+        amendment = _amend(chart, changes, reason, by)
+        current = SessionChart.objects.select_for_update().get(pk=chart.pk)
+        current.device_cleaning = cleaning
+        current._history_user = by  # type: ignore[attr-defined]
+        current._change_reason = f"Amendment: {reason.strip()} (the device's cleaning)"  # type: ignore[attr-defined]
+        current.save(update_fields=["device_cleaning"])
+        chart.device_cleaning = cleaning
+    return amendment
+
+
+def _chart_start(chart: SessionChart) -> datetime:
+    """When a charted session started: its appointment's start, else when
+    it was charted (a session without an appointment is charted as it
+    ends)."""
+    if chart.appointment_id is not None:
+        return chart.appointment.starts_at  # type: ignore[union-attr]
+    return chart.charted_at
 
 
 def amend_point(
@@ -563,4 +656,9 @@ def amend_point(
         _refuse(relevant[0], relevant)
     if "zone" in changes:
         changes["zone"] = (changes["zone"] or "").strip()
-    return _amend(point, changes, reason, by)
+    with transaction.atomic():
+        before = InjectionPoint.objects.select_for_update().get(pk=point.pk).lot_id
+        amendment = _amend(point, changes, reason, by)
+        if amendment is not None and {"lot", "volume_ml"} & set(amendment.changes):
+            stock.reconcile_chart(chart, {before, point.lot_id}, by, reason.strip())
+    return amendment

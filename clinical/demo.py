@@ -49,7 +49,14 @@ from core.screening import ScreeningRequest, screen
 from mesoclinic.catalog import get_catalog
 from patients.models import Intake, Patient, Sex
 from scheduling.models import Course as BookedCourse
-from stock.models import Lot, Product
+from stock.models import (
+    CleaningMethod,
+    DeviceCleaning,
+    Lot,
+    MovementKind,
+    Product,
+    StockMovement,
+)
 
 INDICATION = "hair_loss"
 AREA = "scalp"
@@ -70,6 +77,9 @@ class DemoProduct:
     # Days from today to the expiry of each lot: one current, and for the
     # cocktail one expiring within 30 days and one already expired.
     expiries: tuple[int, ...] = (300,)
+    # How much of each lot was received (in ``unit``), and the reorder level.
+    received: tuple[Decimal, ...] = (Decimal(10),)
+    reorder_level: Decimal = Decimal(0)
 
 
 PRODUCTS = [
@@ -80,6 +90,9 @@ PRODUCTS = [
         True,
         "HRC",
         expiries=(300, 21, -10),
+        # The expired lot still holds stock: the stock pages list it to discard.
+        received=(Decimal(20), Decimal(5), Decimal(3)),
+        reorder_level=Decimal(5),
     ),
     DemoProduct(
         "Hyaluronic acid 1% non-cross-linked",
@@ -98,6 +111,9 @@ PRODUCTS = [
         False,
         "VTC",
         expiries=(240,),
+        # Below its reorder level: on the low-stock list.
+        received=(Decimal(4),),
+        reorder_level=Decimal(5),
     ),
     DemoProduct(
         "Lidocaine 2.5% / prilocaine 2.5% cream",
@@ -107,6 +123,7 @@ PRODUCTS = [
         "LPC",
         unit="g",
         expiries=(540,),
+        received=(Decimal(30),),
     ),
 ]
 COCKTAIL = PRODUCTS[0].name
@@ -188,13 +205,16 @@ def load_products(clinic: Clinic, today: date) -> dict[str, Lot]:
                 authorised_supplier=item.authorised,
                 actives=list(item.actives),
                 unit=item.unit,
+                reorder_level=item.reorder_level,
             ),
             received,
             manager,
         )
-        for letter, days in zip("ABC", item.expiries, strict=False):
+        for letter, days, quantity in zip(
+            "ABC"[: len(item.expiries)], item.expiries, item.received, strict=True
+        ):
             expiry = today + timedelta(days=days)
-            _save(
+            lot = _save(
                 Lot(
                     product=product,
                     number=f"{item.prefix}-{expiry:%y%m}-{letter}",
@@ -204,6 +224,15 @@ def load_products(clinic: Clinic, today: date) -> dict[str, Lot]:
                 received,
                 manager,
             )
+            if manager is not None:
+                StockMovement.objects.create(
+                    clinic=clinic,
+                    lot=lot,
+                    kind=MovementKind.RECEIVED,
+                    quantity=quantity,
+                    by=manager,
+                    at=received,
+                )
     current: dict[str, Lot] = {}
     lots = Lot.objects.filter(product__clinic=clinic, recalled_at__isnull=True)
     for lot in lots.select_related("product").order_by("-expiry"):
@@ -306,6 +335,23 @@ def load_record(clinic: Clinic, patient: Patient, lots: dict[str, Lot], today: d
             by,
         )
         charted = _at(clinic, day, time(11, 40))
+        # The gun is sterilised before each session; the chart keeps that cleaning.
+        cleaning = None
+        if gun is not None:
+            cleaned = _at(clinic, day, time(9, 30))
+            cleaning = _save(
+                DeviceCleaning(
+                    clinic=clinic,
+                    device=gun,
+                    cleaned_at=cleaned,
+                    method=CleaningMethod.AUTOCLAVE,
+                    cycle=f"DEMO-AC-{day:%y%m%d}-1",
+                    by=by,
+                    recorded_at=cleaned,
+                ),
+                cleaned,
+                by,
+            )
         numbing = lots.get(NUMBING)
         chart = _save(
             SessionChart(
@@ -319,6 +365,7 @@ def load_record(clinic: Clinic, patient: Patient, lots: dict[str, Lot], today: d
                 area=AREA,
                 technique=technique,
                 device=gun,
+                device_cleaning=cleaning,
                 needle_gauge=NEEDLE_GAUGE,
                 needle_length_mm=NEEDLE_LENGTH_MM,
                 depth=DEPTH,
@@ -352,6 +399,17 @@ def load_record(clinic: Clinic, patient: Patient, lots: dict[str, Lot], today: d
                 charted,
                 by,
             )
+        # What the session took out of stock, as charting does.
+        StockMovement.objects.create(
+            clinic=clinic,
+            lot=cocktail,
+            kind=MovementKind.USED,
+            quantity=-VOLUME_PER_POINT_ML * len(_POINTS),
+            chart=chart,
+            note=f"Session {number}",
+            by=by,
+            at=charted,
+        )
         _photo(chart, photo_consent, number, _at(clinic, day, time(10, 45)), by)
         _scores(chart, number, charted, by)
 

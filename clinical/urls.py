@@ -3,7 +3,16 @@
 Each part of the record keeps its own views and patterns; they are joined here.
 """
 
-from clinical.views import charts, consents, courses, photos, record, scores, screening
+from clinical.views import (
+    aftercare,
+    charts,
+    consents,
+    courses,
+    photos,
+    record,
+    scores,
+    screening,
+)
 
 app_name = "clinical"
 urlpatterns = [
@@ -12,6 +21,7 @@ urlpatterns = [
     *courses.urlpatterns,
     *consents.urlpatterns,
     *charts.urlpatterns,
+    *aftercare.urlpatterns,
     *photos.urlpatterns,
     *scores.urlpatterns,
 ]

@@ -32,6 +32,7 @@ from typing import Literal
 from core.catalog.model import Catalog, IntRange, Protocol, SideEffect, Source
 from core.planning import Message, NotOffered, PlanRequest, gettext_noop, pick_protocol
 from core.regulation import RegulatoryNote, is_banned, notes_for
+from core.triage import effects_for
 
 # Changed when the layout of the body changes, so the change publishes new
 # versions of the texts, as new content would.
@@ -310,14 +311,9 @@ def _risks(catalog: Catalog, offered: Iterable[tuple[Protocol, Sequence[str]]]) 
     keys: set[str] = set()
     for protocol, areas in offered:
         for area in areas:
-            region = catalog.areas[area].region
-            found = {
-                k
-                for k, se in catalog.side_effects.items()
-                if se.scope.matches(protocol.indication, area, region, protocol.actives)
-            }
-            refined = {catalog.side_effects[k].refines for k in found}
-            keys |= found - refined
+            keys.update(
+                se.key for se in effects_for(catalog, protocol.indication, area, protocol.actives)
+            )
     risks = []
     # The catalog's order within each kind: expected, then for review, then urgent.
     for kind in ("expected", "review", "urgent"):

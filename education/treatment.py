@@ -28,6 +28,7 @@ from core.catalog.model import (
     Technique,
 )
 from core.regulation import RegulatoryNote, is_banned, notes_for
+from core.triage import effects_for
 from education import describe
 
 COUNTRY_NAMES = {
@@ -158,9 +159,10 @@ def side_effects(catalog: Catalog, ctxs: Iterable[Context]) -> list[SideEffect]:
     general effect it refines where both match (as the triage does)."""
     keys: set[str] = set()
     for ctx in ctxs:
-        found = {k for k, se in catalog.side_effects.items() if ctx.matches(se.scope)}
-        refined = {catalog.side_effects[k].refines for k in found}
-        keys |= found - refined
+        keys.update(
+            se.key
+            for se in effects_for(catalog, ctx.indication, ctx.area.key, ctx.protocol.actives)
+        )
     return [se for k, se in catalog.side_effects.items() if k in keys]
 
 

@@ -143,6 +143,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.envi
     # Several test runs sharing one development server each get their own
     # test database instead of dropping each other's.
     DATABASES["default"]["TEST"] = {"NAME": f"test_mesoclinic_{os.getpid()}"}
+if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A test database in a file, not in memory, so that a worker started by
+    # a test as a separate process (tests/worker_at.py) opens the same one;
+    # one per process, so parallel runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -210,6 +215,15 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# How messages reach patients: a class per channel (messaging.channels).
+# SMS and WhatsApp print to the console until a provider's class is set here.
+MESOCLINIC_CHANNELS = {
+    "email": "messaging.channels.EmailChannel",
+    "sms": "messaging.channels.ConsoleChannel",
+    "whatsapp": "messaging.channels.ConsoleChannel",
+}
+# The channel for a patient with a phone number and no email address.
+MESOCLINIC_DEFAULT_PHONE_CHANNEL = os.environ.get("MESOCLINIC_DEFAULT_PHONE_CHANNEL", "sms")
 
 # Security: on unless DEBUG. Behind a TLS-terminating proxy, set
 # SECURE_PROXY_SSL_HEADER=1 so Django trusts X-Forwarded-Proto.
@@ -269,3 +283,5 @@ OTP_TOTP_ISSUER = "Mesoclinic"
 MESOCLINIC_CATALOG_DIR = os.environ.get("MESOCLINIC_CATALOG_DIR", "")
 # The clinic whose country, currency and prices the public pages use.
 MESOCLINIC_PUBLIC_CLINIC = os.environ.get("MESOCLINIC_PUBLIC_CLINIC", "demo")
+# Where patients reach this site: the base of the links in messages (follow-up links).
+MESOCLINIC_SITE_URL = os.environ.get("MESOCLINIC_SITE_URL", "http://127.0.0.1:8000")

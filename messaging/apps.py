@@ -6,4 +6,7 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messages to patients"
 
     def ready(self) -> None:
-        from messaging import hooks  # noqa: F401  (connects the signal receivers)
+        from messaging import (
+            hooks,  # noqa: F401  (connects the signal receivers)
+            messages,  # noqa: F401  (registers the renderers of the patients' messages)
+        )

@@ -37,6 +37,8 @@ class Kind(models.TextChoices):
 
 class Status(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
+    # Claimed by one worker, which is sending it now (messaging.sending).
+    SENDING = "sending", _("Sending")
     RETRYING = "retrying", _("Failed, will retry")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
@@ -62,6 +64,12 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # When a worker claimed it for sending; a claim older than
+    # messaging.sending.CLAIM_TIMEOUT is a worker that died mid-send.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # The background task that will send it (django-tasks' result id), so the
+    # sweep (send_due_messages) can tell a message still queued from a lost one.
+    task_id = models.CharField(max_length=64, blank=True)
     # What was sent, as it was sent.
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
@@ -88,6 +96,11 @@ class Message(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The member of staff who last retried or cancelled it by hand, and when.
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "pk"]

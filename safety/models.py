@@ -64,6 +64,9 @@ class FollowUpAnswer(models.Model):
     class Meta:
         ordering = ["answered_at"]
 
+    def __str__(self) -> str:
+        return f"{self.get_answer_display()} ({self.step or 'check-in'})"
+
 
 class Level(models.TextChoices):
     EXPECTED = "expected", _("Expected")
@@ -131,6 +134,9 @@ class AdverseEvent(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     treatment = models.TextField(blank=True, help_text=_("Treatment given, if any."))
     review_notes = models.TextField(blank=True)
+    # Why the reviewer changed the triage's level (the triage's own level
+    # stays in ``triage``).
+    level_change_reason = models.TextField(blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -140,6 +146,12 @@ class AdverseEvent(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="reviewed") | models.Q(reviewed_at__isnull=False),
                 name="event_reviewed_has_time",
+            ),
+            # Closing is a review too: who and when.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["reviewed", "closed"])
+                | models.Q(reviewed_at__isnull=False, reviewed_by__isnull=False),
+                name="event_review_has_reviewer",
             ),
         ]
 
@@ -160,3 +172,6 @@ class EventPhoto(models.Model):
     uploaded_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of event {self.event_id}"

@@ -114,9 +114,7 @@ class StockMovement(models.Model):
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["lot", "at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(quantity=0), name="movement_not_zero"
-            ),
+            models.CheckConstraint(condition=~models.Q(quantity=0), name="movement_not_zero"),
             models.CheckConstraint(
                 condition=(
                     models.Q(kind="received", quantity__gt=0)
@@ -229,3 +227,6 @@ class RecallNotice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recall", "patient"], name="one_notice_per_patient"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.recall}: {self.patient}"

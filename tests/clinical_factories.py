@@ -8,7 +8,7 @@ without going through the pages, so each test says only what it is about.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,12 +23,12 @@ from clinical.models import (
     SessionChart,
     TreatmentCourse,
 )
-from clinics.models import Clinic, StaffMember
+from clinics.models import Clinic, Device, StaffMember
 from core import intake as intake_codec
 from core.course_limits import default_intervals
 from mesoclinic.catalog import get_catalog
 from patients.models import Intake, Patient
-from stock.models import Lot, Product
+from stock.models import CleaningMethod, DeviceCleaning, Lot, MovementKind, Product, StockMovement
 
 
 def signature_png() -> bytes:
@@ -142,13 +142,57 @@ def make_screening(
 
 
 def make_lot(
-    clinic: Clinic, number: str = "L1", expiry: date | None = None, product: str = "Hair cocktail"
+    clinic: Clinic,
+    number: str = "L1",
+    expiry: date | None = None,
+    product: str = "Hair cocktail",
+    stock: Decimal | str | None = "10",
 ) -> Lot:
+    """A lot of ``product`` (made if new, counted in ml), with ``stock``
+    received by the clinic's first member of staff (None: no stock
+    recorded, or when the clinic has no staff yet)."""
     item, _ = Product.objects.get_or_create(
         clinic=clinic, name=product, defaults={"actives": [], "authorised_supplier": True}
     )
-    return Lot.objects.create(
+    lot = Lot.objects.create(
         product=item, number=number, expiry=expiry or clinic.today() + timedelta(days=365)
+    )
+    member = StaffMember.objects.filter(clinic=clinic).select_related("user").order_by("pk").first()
+    if stock is not None and member is not None:
+        receive_stock(lot, stock, member.user)
+    return lot
+
+
+def receive_stock(lot: Lot, quantity: Decimal | str, by: User) -> StockMovement:
+    """A delivery of ``quantity`` of ``lot``, recorded now."""
+    return StockMovement.objects.create(
+        clinic=lot.product.clinic,
+        lot=lot,
+        kind=MovementKind.RECEIVED,
+        quantity=Decimal(quantity),
+        by=by,
+        at=timezone.now(),
+    )
+
+
+def clean_device(
+    device: Device,
+    by: User,
+    at: datetime | None = None,
+    cycle: str = "",
+    method: str = CleaningMethod.AUTOCLAVE,
+) -> DeviceCleaning:
+    """A recorded cleaning of ``device`` done at ``at`` (default: an hour
+    ago), written directly: any order, for tests that need one."""
+    now = timezone.now()
+    return DeviceCleaning.objects.create(
+        clinic=device.clinic,
+        device=device,
+        cleaned_at=at or now - timedelta(hours=1),
+        method=method,
+        cycle=cycle,
+        by=by,
+        recorded_at=now,
     )
 
 

@@ -3,7 +3,8 @@
 // a click on the drawing adds a numbered point and a row for its product,
 // lot, volume and depth. Everything is kept in the hidden input "points" as
 // a JSON list of {diagram, x, y, zone, product, lot, volume_ml, depth_mm},
-// x and y being fractions of the drawing's width and height.
+// x and y being fractions of the drawing's width and height. A product's lot
+// starts as the one the server suggests (first expiry with stock on hand).
 (() => {
   "use strict";
 
@@ -106,14 +107,17 @@
       const product = productById(point.product);
       const lots = product ? product.lots : [];
       for (const lot of lots) {
-        const label = `${lot.number} (${say("tExpires", "expires")} ${lot.expiry})`;
+        let label = `${lot.number} (${say("tExpires", "expires")} ${lot.expiry})`;
+        if (lot.on_hand !== undefined) label += `, ${lot.on_hand} ${product.unit} ${say("tOnHand", "on hand")}`;
+        if (lot.suggested) label += ` — ${say("tFirst", "use first")}`;
         select.append(option(String(lot.id), label, String(lot.id) === String(point.lot)));
       }
       if (!lots.some((lot) => String(lot.id) === String(point.lot))) point.lot = null;
-      // One usable lot only: it is the one.
-      if (!point.lot && lots.length === 1) {
-        point.lot = lots[0].id;
-        select.value = String(lots[0].id);
+      // First expiry, first out: the suggested lot, else the only one.
+      const chosen = lots.find((lot) => lot.suggested) || (lots.length === 1 ? lots[0] : null);
+      if (!point.lot && chosen) {
+        point.lot = chosen.id;
+        select.value = String(chosen.id);
       }
     }
 
@@ -158,7 +162,11 @@
 
       const product = document.createElement("select");
       product.append(option("", "—", false));
-      for (const p of products) product.append(option(String(p.id), p.name, String(p.id) === String(point.product)));
+      for (const p of products) {
+        // Bought outside the maker's authorised supply: said beside its name.
+        const name = p.warning ? `${p.name} (${say("tUnauthorised", "unauthorised supplier")})` : p.name;
+        product.append(option(String(p.id), name, String(p.id) === String(point.product)));
+      }
       const lot = document.createElement("select");
       product.addEventListener("change", () => {
         point.product = product.value || null;

@@ -24,7 +24,7 @@ from patients.models import Intake
 from scheduling.booking import book
 from scheduling.models import Service, ServiceKind
 from tests.browser.conftest import screenshot
-from tests.clinical_factories import make_lot
+from tests.clinical_factories import clean_device, make_lot
 from tests.conftest import People
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
@@ -40,8 +40,10 @@ def clinic(people: People) -> People:
     people.patient.first_name, people.patient.last_name = "Meera", "Iyer"
     people.patient.save()
     Room.objects.create(clinic=clinic, name="Room 1")
-    Device.objects.create(clinic=clinic, name="Pen 1", kind="dermapen")
-    Device.objects.create(clinic=clinic, name="Gun 1", kind="injector_gun")
+    for name, kind in (("Pen 1", "dermapen"), ("Gun 1", "injector_gun")):
+        device = Device.objects.create(clinic=clinic, name=name, kind=kind)
+        # A device is used only after its recorded cleaning.
+        clean_device(device, people.practitioner, at=NOW - timedelta(days=1))
     face = Service.objects.create(
         clinic=clinic,
         key="rejuvenation-face",

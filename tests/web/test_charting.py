@@ -31,7 +31,14 @@ from scheduling.models import Appointment, Service
 from scheduling.models import Status as AppointmentStatus
 from stock.models import Lot
 from tests.clients import login, post_json
-from tests.clinical_factories import make_chart, make_course, make_lot, make_screening, sign_consent
+from tests.clinical_factories import (
+    clean_device,
+    make_chart,
+    make_course,
+    make_lot,
+    make_screening,
+    sign_consent,
+)
 from tests.conftest import People
 
 NOW = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)  # 12:00 in Kolkata
@@ -253,6 +260,7 @@ def test_a_technique_with_a_device_needs_the_clinics_device_of_its_kind(ready: S
         response = client.post(ready.new, form(ready.lot, technique="injector_gun", device=device))
         assert response.status_code in (400, 422), device
         assert written() == (0, 0, 0)
+    clean_device(gun, ready.people.practitioner)
     response = client.post(ready.new, form(ready.lot, technique="injector_gun", device=gun.pk))
     assert response.status_code == 302
     chart = SessionChart.objects.get()
