@@ -178,3 +178,19 @@ def test_every_demo_patient_has_an_intake_answering_every_question(demo: Clinic)
     measures = getattr(catalog, "measures", None)
     if measures is not None:  # measures.toml, once the catalog loads it
         assert scored <= set(measures)
+
+
+@pytest.mark.django_db
+def test_the_demo_follow_up_link_opens_and_its_report_waits_for_review(demo: Clinic) -> None:
+    from django.test import Client
+
+    from safety.models import AdverseEvent, FollowUpLink
+
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    link = FollowUpLink.objects.get(patient__user__username="patient")
+    assert f"/follow-up/{link.token}/" in out.getvalue()
+    event = AdverseEvent.objects.get()
+    assert (event.chart_id, event.level, event.status) == (link.chart_id, "review", "open")
+    assert set(event.lots.all()) == {p.lot for p in link.chart.points.all()}
+    assert Client().get(f"/follow-up/{link.token}/").status_code == 200
