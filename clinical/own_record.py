@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Count
+from django.utils import timezone
 
 from clinical.models import Consent, InjectionPoint, OutcomeScore, Photo, SessionChart
 from clinical.models import TreatmentCourse as Course
@@ -72,6 +73,9 @@ class OwnSession:
     numbing: str
     immediate_reactions: str
     aftercare: list[str]
+    # The session's follow-up link, while it is open: the patient reports a
+    # problem there ("" when there is none).
+    follow_up_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,15 @@ def own_record(patient: Patient, course_id: int | None = None) -> OwnRecord:
         if item not in injected[point.chart_id]:
             injected[point.chart_id].append(item)
         actives[point.chart_id].update(point.product.actives or [])
+    from safety.models import FollowUpLink  # safety builds on the record
+
+    tokens = dict(
+        FollowUpLink.objects.filter(
+            chart__in=[c.pk for c in chart_list],
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).values_list("chart_id", "token")
+    )
     for chart in chart_list:
         indication = indications.get(chart.course_id, "")
         try:
@@ -195,6 +208,7 @@ def own_record(patient: Patient, course_id: int | None = None) -> OwnRecord:
                 numbing=chart.numbing,
                 immediate_reactions=chart.immediate_reactions,
                 aftercare=aftercare,
+                follow_up_token=tokens.get(chart.pk, ""),
             )
         )
     for score in scores:

@@ -176,3 +176,21 @@ def test_the_follow_up_page_shows_the_sessions_aftercare_and_its_pdf(session: Se
     assert pdf.content.startswith(b"%PDF")
     assert pdf["Cache-Control"] == "private, no-store"
     assert refused.status_code == 404
+
+
+def test_the_patient_reaches_the_report_form_from_their_own_record(
+    session: Session, people: People
+) -> None:
+    from tests.clients import login
+
+    with time_machine.travel(SESSION_END + timedelta(days=2), tick=False):
+        page = login(people.patient.user).get("/my/record/").content.decode()
+        assert f'href="/follow-up/{session.link.token}/report/"' in page
+        # Another patient's record shows no link to this session.
+        other = login(people.other_patient.user).get("/my/record/").content.decode()
+        assert session.link.token not in other
+        # A revoked link is no longer offered.
+        session.link.revoked_at = SESSION_END
+        session.link.save()
+        page = login(people.patient.user).get("/my/record/").content.decode()
+        assert session.link.token not in page
