@@ -4,7 +4,7 @@ The content comes from core.aftercare.sheet, for the chart's indication (its
 course's), its area and the actives that went in: those of every product
 injected at the chart's points (Product.actives) and those of the course's
 protocol in the catalog. Times count from the end of the session
-(messaging.outbox.session_end) and are shown in the clinic's local time with
+(clinical.charting.session_end) and are shown in the clinic's local time with
 its zone (messaging.render.local_time).
 
 Catalog texts are English; they are translated here with gettext in the
@@ -16,7 +16,7 @@ translation stays English.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.http import Http404
@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.translation import gettext, gettext_noop
 
+from clinical.charting import chart_actives, session_end
 from clinical.models import SessionChart
 from core.aftercare import CallLevel, CallReason, Instruction, NormalEffect, Sheet, sheet
 from core.catalog.model import Source
@@ -40,36 +41,6 @@ EMERGENCY = gettext_noop("In an emergency, call your local emergency number.")
 
 
 # -- what the sheet is built from -----------------------------------------------------------
-
-
-def chart_actives(chart: SessionChart) -> tuple[str, ...]:
-    """The protocol's actives, then those of the products injected that the
-    protocol does not name, in order of first appearance. One query."""
-    protocol = get_catalog().protocols.get(chart.course.protocol)
-    found: list[str] = list(protocol.actives) if protocol else []
-    for actives in chart.points.order_by("pk").values_list("product__actives", flat=True):
-        found.extend(a for a in actives or [] if isinstance(a, str))
-    return tuple(dict.fromkeys(found))
-
-
-def fallback_session_end(chart: SessionChart) -> datetime:
-    """When the session ended: the appointment's start plus the numbing and
-    procedure minutes charted, else when the chart was written."""
-    appointment = chart.appointment
-    if appointment is None:
-        return chart.charted_at
-    minutes = (chart.numbing_minutes or 0) + (chart.procedure_minutes or 0)
-    return appointment.starts_at + timedelta(minutes=minutes)
-
-
-def chart_session_end(chart: SessionChart) -> datetime:
-    """The outbox's end of the session, so the sheet and the messages agree;
-    the local fallback while messaging.outbox does not provide it."""
-    try:
-        from messaging.outbox import session_end
-    except ImportError:
-        return fallback_session_end(chart)
-    return session_end(chart)
 
 
 def _text(text: str) -> str:
@@ -115,7 +86,7 @@ def sheet_for_chart(chart: SessionChart) -> Sheet:
         chart.course.indication,
         chart.area,
         chart_actives(chart),
-        chart_session_end(chart),
+        session_end(chart),
     )
     return translated(content)
 

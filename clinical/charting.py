@@ -25,7 +25,7 @@ brings its own last cleaning.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -191,6 +191,30 @@ def _check_cleaning(device: Device | None, start: datetime) -> DeviceCleaning | 
 def session_start(appointment: Appointment | None) -> datetime:
     """When the session started: its appointment's start, else now."""
     return appointment.starts_at if appointment is not None else timezone.now()
+
+
+def session_end(chart: SessionChart) -> datetime:
+    """When a charted session ended: its appointment's start plus the
+    numbing and procedure minutes charted; for a session charted without an
+    appointment, when it was charted. The aftercare's times, the follow-ups
+    and the triage of a reported effect all count from here."""
+    appointment = chart.appointment
+    if appointment is None:
+        return chart.charted_at
+    minutes = (chart.numbing_minutes or 0) + (chart.procedure_minutes or 0)
+    return appointment.starts_at + timedelta(minutes=minutes)
+
+
+def chart_actives(chart: SessionChart) -> tuple[str, ...]:
+    """The actives of a session: the protocol's, then those of the products
+    injected that the protocol does not name, in order of first appearance.
+    The aftercare sheet and the triage of a reported effect both use them.
+    One query."""
+    protocol = get_catalog().protocols.get(chart.course.protocol)
+    found: list[str] = list(protocol.actives) if protocol else []
+    for actives in chart.points.order_by("pk").values_list("product__actives", flat=True):
+        found.extend(a for a in actives or [] if isinstance(a, str))
+    return tuple(dict.fromkeys(found))
 
 
 def _check_appointment(

@@ -134,8 +134,10 @@ def own_record(patient: Patient, course_id: int | None = None) -> OwnRecord:
 
     record = OwnRecord(patient=patient)
     indications: dict[int, str] = {}
+    protocols: dict[int, str] = {}
     for course in courses:
         indications[course.pk] = course.indication
+        protocols[course.pk] = course.protocol
         record.courses.append(
             OwnCourse(
                 id=course.pk,
@@ -190,6 +192,11 @@ def own_record(patient: Patient, course_id: int | None = None) -> OwnRecord:
     )
     for chart in chart_list:
         indication = indications.get(chart.course_id, "")
+        # The session's actives as clinical.charting.chart_actives counts
+        # them (the protocol's and the products'), without a query a chart.
+        protocol = catalog.protocols.get(protocols.get(chart.course_id, ""))
+        if protocol is not None:
+            actives[chart.pk].update(protocol.actives)
         try:
             aftercare = [
                 rule.text for rule in rules_for(catalog, indication, chart.area, actives[chart.pk])

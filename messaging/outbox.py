@@ -25,7 +25,7 @@ outbox for staff to act on.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -270,14 +270,3 @@ def messages_of(clinic: Clinic, status: str = "", kind: str = "") -> QuerySet[Me
     if kind:
         found = found.filter(kind=kind)
     return found.select_related("patient", "handled_by").order_by("-due_at", "-pk")
-
-
-def session_end(chart: Any) -> datetime:
-    """When the session ended: its appointment's start plus the numbing and
-    procedure times charted; for a session charted without an appointment,
-    when it was charted."""
-    appointment = chart.appointment
-    if appointment is None:
-        return chart.charted_at  # type: ignore[no-any-return]
-    minutes = (chart.numbing_minutes or 0) + chart.procedure_minutes
-    return appointment.starts_at + timedelta(minutes=minutes)  # type: ignore[no-any-return]

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinical.charting import chart_actives, session_end
 from clinical.models import SessionChart
 from clinical.photos import MAX_BYTES, PhotoError, clean_images
 from core.catalog.model import SideEffect
@@ -84,26 +85,15 @@ class Report:
 
 def session_window(chart: SessionChart) -> tuple[datetime, datetime]:
     """When the session started and ended. The end is the outbox's
-    (messaging.outbox.session_end: the appointment's start plus numbing and
+    (clinical.charting.session_end: the appointment's start plus numbing and
     procedure, else when it was charted), so triage counts hours from the
     moment the follow-ups do; the start is that end less the minutes of
     numbing and procedure."""
-    from messaging.outbox import session_end
-
     end = session_end(chart)
     start = end - timedelta(minutes=chart.numbing_minutes + chart.procedure_minutes)
     if chart.appointment_id is not None:
         start = min(start, chart.appointment.starts_at)
     return start, end
-
-
-def session_actives(chart: SessionChart) -> tuple[str, ...]:
-    """The catalog actives of the products injected at the session (one query)."""
-    found: dict[str, None] = {}
-    for actives in chart.points.values_list("product__actives", flat=True):
-        for active in actives or ():
-            found[str(active)] = None
-    return tuple(found)
 
 
 def session_lots(chart: SessionChart) -> list[Lot]:
@@ -113,7 +103,7 @@ def session_lots(chart: SessionChart) -> list[Lot]:
 
 def effect_choices(chart: SessionChart) -> list[SideEffect]:
     """The side effects the patient may report after this session."""
-    return effects_for(get_catalog(), chart.course.indication, chart.area, session_actives(chart))
+    return effects_for(get_catalog(), chart.course.indication, chart.area, chart_actives(chart))
 
 
 # -- checking a report ------------------------------------------------------------------------
@@ -183,7 +173,7 @@ def _check(chart: SessionChart, report: Report, now: datetime) -> _Checked:
                 severity=report.severity,
                 indication=chart.course.indication,
                 area=chart.area,
-                actives=session_actives(chart),
+                actives=chart_actives(chart),
             ),
         )
     except TriageError as error:

@@ -1,7 +1,7 @@
 """Sessions and follow-up links for the safety tests.
 
 ``SESSION_END`` is when the charted session ended (a chart without an
-appointment ends when it is charted: messaging.outbox.session_end), so a
+appointment ends when it is charted: clinical.charting.session_end), so a
 test travels to "3 hours after" or "day 9" from it.
 """
 

@@ -57,8 +57,6 @@ def test_the_practitioner_and_manager_pages_after_a_session(
     # The outbox: the aftercare and every follow-up, each at its time.
     page.goto(f"{live_server.url}/staff/test/outbox/")
     steps = set(
-        Message.objects.filter(chart=session.chart, kind="follow_up").values_list("step", flat=True)
-    ) | set(
         Message.objects.filter(kind="follow_up", patient=people.patient).values_list(
             "step", flat=True
         )

@@ -16,12 +16,11 @@ from django.utils import translation
 
 from clinical.aftercare_pdf import FAMILY, SheetPDF
 from clinical.aftercare_sheet import (
-    chart_actives,
-    fallback_session_end,
     sheet_for_chart,
     sheet_html,
     sheet_text,
 )
+from clinical.charting import chart_actives, session_end
 from clinical.models import RecordAccess, SessionChart
 from scheduling.models import Appointment
 from stock.models import Product
@@ -406,8 +405,8 @@ def test_the_session_ends_after_numbing_and_procedure_from_the_appointments_star
         procedure_minutes=30,
         charted_at=SESSION,
     )
-    assert fallback_session_end(unsaved) == start + timedelta(minutes=55)
-    assert fallback_session_end(chart) == SESSION
+    assert session_end(unsaved) == start + timedelta(minutes=55)
+    assert session_end(chart) == SESSION
 
 
 def test_the_message_text_carries_the_rules_their_end_and_the_footer(

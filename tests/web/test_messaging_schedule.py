@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
+from clinical.charting import session_end
 from messaging import hooks, outbox
 from messaging.models import Channel, Kind, Message, Status
 from messaging.render import Rendered
@@ -290,7 +291,7 @@ def test_the_session_ends_after_the_numbing_and_the_procedure_of_its_appointment
     chart.numbing_minutes = 25
     chart.save()
 
-    assert outbox.session_end(chart) == THURSDAY + timedelta(minutes=25 + 20)
+    assert session_end(chart) == THURSDAY + timedelta(minutes=25 + 20)
 
 
 def test_check_ins_that_fall_at_night_go_out_at_ten_in_the_morning(reachable: People) -> None:

@@ -413,3 +413,22 @@ def test_a_request_too_large_for_its_photos_is_refused_before_it_is_read(
     assert response.status_code == 413
     assert 'id="error-photos"' in response.text
     assert AdverseEvent.objects.count() == 0 and stored_files(media) == []
+
+
+def test_triage_counts_the_protocols_actives_as_the_aftercare_sheet_does(
+    people: People,
+) -> None:
+    # A fat-dissolving course whose product names no actives: the protocol's
+    # deoxycholate still gives the longer swelling course (ATX100-2017), on
+    # the sheet and in the triage alike.
+    from clinical.aftercare_sheet import sheet_for_chart
+    from safety.events import effect_choices
+    from tests.clinical_factories import make_chart, make_course
+
+    course = make_course(people.patient, people.practitioner, "localised_fat", ("abdomen",))
+    assert course.protocol == "localised_fat_pc_dc"
+    chart = make_chart(course, people.practitioner)
+    choices = [effect.key for effect in effect_choices(chart)]
+    assert "deoxycholate_swelling" in choices and "swelling" not in choices
+    normal = [effect.key for effect in sheet_for_chart(chart).normal]
+    assert "deoxycholate_swelling" in normal and "swelling" not in normal
